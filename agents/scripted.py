@@ -1,0 +1,256 @@
+"""The scripted skill agent: turns a subtask into go / collect / craft / smelt / place / toggle steps.
+
+It reads the world only through the Judger's :class:`~causalmace.judger.WorldView` and the
+observation dict, so it runs on any env that offers them. A refused action ends the subtask with
+the Judger's reason (after putting back what it took), which is how a missing dependency surfaces.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Generator
+from typing import Any
+
+from causalmace import actions as A
+from causalmace.agent import Outcome, Usage
+from causalmace.graph import Subtask
+from causalmace.judger import REACH, distance
+from causalmace.rules import Pos
+
+Steps = Generator[A.Action, tuple[bool, str], None]
+OFFSETS = sorted(
+    ((dx, dy, dz) for dx in range(-3, 4) for dz in range(-3, 4) for dy in (0, 1, -1, 2, 3)
+     if (dx, dz) != (0, 0)),
+    key=lambda o: (abs(o[0]) + abs(o[2]) + abs(o[1]) * 0.5, o),
+)
+MAX_WAITS = 120
+
+
+class Failed(Exception):
+    pass
+
+
+class ScriptedSkillAgent:
+    def __init__(self, agent_name: str, **_: Any) -> None:
+        self.name = agent_name
+        self.usage = Usage()
+        self._gen: Steps | None = None
+        self._last: tuple[bool, str] | None = None
+        self._outcome = Outcome(True)
+
+    # ---- protocol --------------------------------------------------------------------------
+    def start(self, subtask: Subtask, world: Any) -> None:
+        self._outcome = Outcome(True)
+        self._last = None
+        self._gen = self._run(subtask, world)
+
+    def act(self, world: Any) -> A.Action | None:
+        if self._gen is None:
+            return None
+        try:
+            if self._last is None:
+                return next(self._gen)
+            return self._gen.send(self._last)
+        except StopIteration:
+            self._gen = None
+            return None
+
+    def feedback(self, ok: bool, message: str) -> None:
+        self._last = (ok, message)
+
+    def outcome(self) -> Outcome:
+        return self._outcome
+
+    # ---- skills ----------------------------------------------------------------------------
+    def _do(self, action: A.Action) -> Generator[A.Action, tuple[bool, str], str]:
+        ok, msg = yield action
+        if not ok:
+            raise Failed(msg)
+        return msg
+
+    def _near(self, world: Any, pos: Pos, reach: float = REACH - 0.6) -> Generator[A.Action, Any, None]:
+        here = world.position(self.name)
+        if distance(here, pos) <= reach:
+            return
+        for o in OFFSETS:
+            c = (pos[0] + o[0], pos[1] + o[1], pos[2] + o[2])
+            if distance(c, pos) <= reach and not world.solid(c) and world.solid((c[0], c[1] - 1, c[2])):
+                yield from self._do(A.NavigateTo(x=c[0], y=c[1], z=c[2]))
+                return
+        for o in OFFSETS:
+            c = (pos[0] + o[0], pos[1] + o[1], pos[2] + o[2])
+            if distance(c, pos) <= reach and not world.solid(c):
+                yield from self._do(A.NavigateTo(x=c[0], y=c[1], z=c[2]))
+                return
+        raise Failed(f"no free cell near {pos}")
+
+    def _withdraw(self, world: Any, depot: Pos, item: str, n: int) -> Generator[A.Action, Any, None]:
+        yield from self._near(world, depot)
+        yield from self._do(A.WithdrawItem(item_name=item, from_name="chest", item_count=n))
+        self._taken[item] = self._taken.get(item, 0) + n
+
+    def _store_all(self, world: Any, depot: Pos | None, items: list[str]) -> Generator[A.Action, Any, None]:
+        if depot is None:
+            return
+        inv = world.inventory(self.name)
+        todo = [(i, inv.get(i, 0)) for i in items if inv.get(i, 0) > 0]
+        if not todo:
+            return
+        yield from self._near(world, depot)
+        for item, n in todo:
+            yield from self._do(A.StoreItem(item_name=item, to_name="chest", item_count=n))
+            self._taken.pop(item, None)
+
+    def _run(self, st: Subtask, world: Any) -> Steps:
+        self._taken: dict[str, int] = {}
+        depot = tuple(st.params["depot"]) if st.params.get("depot") is not None else None
+        try:
+            yield from getattr(self, "_" + st.kind)(st, world, depot)
+        except Failed as f:
+            reason = str(f)
+            self._outcome = Outcome(False, reason, _missing(reason))
+            try:  # put back what was taken so that nothing is lost with the failure
+                yield from self._store_all(world, depot, sorted(self._taken))
+            except Failed:
+                pass
+
+    def _fetch(self, st: Subtask, world: Any, depot: Pos) -> Steps:
+        yield from self._near(world, tuple(st.params["source"]))
+        yield from self._do(A.WithdrawItem(item_name=st.target, from_name="chest", item_count=st.count))
+        self._taken[st.target] = st.count
+        yield from self._store_all(world, depot, [st.target])
+
+    def _harvest(self, st: Subtask, world: Any, depot: Pos) -> Steps:
+        tool = st.params.get("tool")
+        if tool:
+            yield from self._withdraw(world, depot, tool, 1)
+        for p in st.params["positions"]:
+            pos = tuple(p)
+            yield from self._near(world, pos)
+            yield from self._do(A.MineBlock(x=pos[0], y=pos[1], z=pos[2]))
+        self._taken[st.target] = 1
+        yield from self._store_all(world, depot, [st.target] + ([tool] if tool else []))
+
+    def _hunt(self, st: Subtask, world: Any, depot: Pos) -> Steps:
+        for _ in range(st.params["kills"]):
+            yield from self._do(A.AttackTarget(target_name=st.params["entity"]))
+        self._taken[st.target] = 1
+        yield from self._store_all(world, depot, [st.target])
+
+    def _use(self, st: Subtask, world: Any, depot: Pos) -> Steps:
+        yield from self._withdraw(world, depot, st.params["tool"], st.count)
+        for _ in range(st.count):
+            yield from self._do(A.UseItemOnEntity(item_name=st.params["tool"], entity_name=st.params["entity"]))
+        self._taken.pop(st.params["tool"], None)
+        self._taken[st.target] = 1
+        yield from self._store_all(world, depot, [st.target])
+
+    def _smelt(self, st: Subtask, world: Any, depot: Pos) -> Steps:
+        yield from self._withdraw(world, depot, st.params["input"], st.count)
+        yield from self._withdraw(world, depot, st.params["fuel"], st.params["fuel_count"])
+        yield from self._near(world, tuple(st.params["station"]))
+        yield from self._do(A.SmeltingCooking(item_name=st.params["input"], item_count=st.count,
+                                              fuel_item_name=st.params["fuel"]))
+        self._taken = {st.target: st.count}
+        yield from self._store_all(world, depot, [st.target])
+
+    def _craft(self, st: Subtask, world: Any, depot: Pos) -> Steps:
+        for item, n in st.params["inputs"]:
+            yield from self._withdraw(world, depot, item, n)
+        if st.params.get("station"):
+            yield from self._near(world, tuple(st.params["station"]))
+        yield from self._do(A.CraftBlock(item_name=st.target, count=st.params["ops"]))
+        self._taken = {st.target: 1}
+        if st.params.get("keep"):
+            self._taken = {}
+            return
+        yield from self._store_all(world, depot, [st.target])
+
+    def _build(self, st: Subtask, world: Any, depot: Pos) -> Steps:
+        need: dict[str, int] = {}
+        for _, name, _ in st.params["blocks"]:
+            need[name] = need.get(name, 0) + 1
+        for name, n in sorted(need.items()):
+            have = world.inventory(self.name).get(name, 0)
+            if have < n:
+                yield from self._withdraw(world, depot, name, n - have)
+        for p, name, facing in st.params["blocks"]:
+            pos = tuple(p)
+            if world.block(pos) == (name, facing) or (world.block(pos) or ("",))[0] == name:
+                continue
+            yield from self._near(world, pos)
+            yield from self._do(A.PlaceBlock(item_name=name, x=pos[0], y=pos[1], z=pos[2], facing=facing))
+            self._taken[name] = self._taken.get(name, 0) - 1
+        self._taken = {k: v for k, v in self._taken.items() if v > 0}
+        yield from self._store_all(world, depot, sorted(self._taken))
+
+    _scaffold = _build
+
+    def _clear(self, st: Subtask, world: Any, depot: Pos) -> Steps:
+        for p in st.params["blocks"]:
+            pos = tuple(p)
+            if world.block(pos) is None:
+                continue
+            yield from self._near(world, pos)
+            yield from self._do(A.MineBlock(x=pos[0], y=pos[1], z=pos[2]))
+        self._taken = {"dirt": 1}
+        yield from self._store_all(world, depot, ["dirt"])
+
+    def _room_solved(self, world: Any, room: int) -> bool:
+        solved = world.observe(self.name).get("rooms_solved") or []
+        return room < len(solved) and solved[room]
+
+    def _toggle(self, st: Subtask, world: Any, depot: Pos | None) -> Steps:
+        pos = tuple(st.params["pos"])
+        room = st.params["room"]
+        yield from self._near(world, pos)
+        yield from self._do(A.ToggleAction(item_name=st.target, x=pos[0], y=pos[1], z=pos[2]))
+        if st.params.get("repeat"):
+            for _ in range(MAX_WAITS):
+                if self._room_solved(world, room) or not st.params.get("hold", True):
+                    return
+                yield from self._do(A.Wait(seconds=1.0))
+                yield from self._do(A.ToggleAction(item_name=st.target, x=pos[0], y=pos[1], z=pos[2]))
+            raise Failed(f"room {room} did not open")
+
+    def _stand(self, st: Subtask, world: Any, depot: Pos | None) -> Steps:
+        pos = tuple(st.params["pos"])
+        room = st.params["room"]
+        yield from self._do(A.NavigateTo(x=pos[0], y=pos[1], z=pos[2]))
+        if not st.params.get("hold", True):
+            return
+        for _ in range(MAX_WAITS):
+            if self._room_solved(world, room):
+                return
+            yield from self._do(A.Wait(seconds=1.0))
+        raise Failed(f"room {room} did not open")
+
+    def _place(self, st: Subtask, world: Any, depot: Pos | None) -> Steps:
+        pos = tuple(st.params["pos"])
+        if world.inventory(self.name).get(st.target, 0) < 1 and st.params.get("fetch_from"):
+            src = tuple(st.params["fetch_from"])
+            yield from self._near(world, src)
+            yield from self._do(A.WithdrawItem(item_name=st.target, from_name="chest", item_count=1))
+        yield from self._near(world, pos)
+        current = world.block(pos)
+        if current is not None and current[0] != st.target:
+            yield from self._do(A.MineBlock(x=pos[0], y=pos[1], z=pos[2]))
+        yield from self._do(A.PlaceBlock(item_name=st.target, x=pos[0], y=pos[1], z=pos[2]))
+
+
+def _missing(reason: str) -> list[str]:
+    m = re.match(r"needs (\d+) ([a-z_]+), has", reason)
+    if m:
+        return [m.group(2)]
+    m = re.match(r"\S+ at .* has \d+ ([a-z_]+), not", reason)
+    if m:
+        return [m.group(1)]
+    m = re.match(r"nothing to place ([a-z_]+) against at \(([-\d]+),([-\d]+),([-\d]+)\)", reason)
+    if m:
+        return [f"support@({m.group(2)}, {m.group(3)}, {m.group(4)})"]
+    if reason.startswith("the way out of room"):
+        return ["exit"]
+    return []
+
+
+__all__ = ["ScriptedSkillAgent"]

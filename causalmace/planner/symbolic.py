@@ -1,0 +1,436 @@
+"""The offline knowledge model: the correct decomposition of a task, derived from the RuleSet.
+
+Farming follows recipe trees back to the sources the world offers (a depot chest, other chests,
+crops and ores to dig, creatures to hunt or milk, the furnace); construction places blocks in an
+order where each has a neighbour to go against, with dirt scaffolds under parts that float;
+escape rooms follow their triggers' conditions, room by room.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from causalmace.graph import Subtask, TaskGraph
+from causalmace.judger import NEIGHBOURS
+from causalmace.rules import Pos, RuleSet
+from causalmace.survey import Survey
+from causalmace.tasks import BuildGoal, CraftGoal, EscapeGoal, Task
+
+CHUNK = 6  # blocks per construction subtask
+SCAFFOLD_BLOCK = "dirt"
+
+
+class NotObtainable(Exception):
+    pass
+
+
+def _walk(rules: RuleSet, a: Pos, b: Pos) -> float:
+    return math.dist(a, b) / rules.durations.walk_speed
+
+
+@dataclass
+class _Farm:
+    rules: RuleSet
+    survey: Survey
+    depot: Pos
+    graph: TaskGraph
+    stock: Counter[str] = field(default_factory=Counter)
+    other: dict[Pos, Counter[str]] = field(default_factory=dict)
+    used_blocks: set[Pos] = field(default_factory=set)
+    killed: Counter[str] = field(default_factory=Counter)
+    made_by: dict[str, list[str]] = field(default_factory=dict)  # item in the depot -> who put it there
+    n: int = 0
+
+    def _snap(self) -> tuple:
+        return (self.stock.copy(), {k: v.copy() for k, v in self.other.items()}, set(self.used_blocks),
+                self.killed.copy(), {k: list(v) for k, v in self.made_by.items()}, self.n, self.graph.copy())
+
+    def _restore(self, s: tuple) -> None:
+        self.stock, self.other, self.used_blocks, self.killed, self.made_by, self.n, self.graph = s
+
+    def _new(self, kind: str, target: str, count: int, desc: str, est: float, deps: Iterable[str],
+             **params: object) -> str:
+        self.n += 1
+        sid = f"{kind}_{target}_{self.n}"
+        self.graph.add(Subtask(sid, kind, desc, target, count, round(est, 3),
+                               {"depot": self.depot, **params}, {"depot_has": [target, count]},
+                               produces=(target,)))
+        for d in deps:
+            self.graph.add_edge(d, sid, origin="truth")
+        return sid
+
+    def obtain(self, item: str, count: int, depth: int = 0) -> list[str]:
+        """Subtasks that leave ``count`` of ``item`` in the depot (none if it is there already)."""
+        if depth > 12:
+            raise NotObtainable(item)
+        have = min(self.stock[item], count)
+        self.stock[item] -= have
+        need = count - have
+        stocked = list(self.made_by.get(item, [])) if have else []
+        if need <= 0:
+            return stocked
+        for option in (self._fetch, self._harvest, self._hunt, self._use, self._smelt, self._craft):
+            snap = self._snap()
+            try:
+                out = option(item, need, depth)
+            except NotObtainable:
+                self._restore(snap)
+                continue
+            if out is not None:
+                self.made_by.setdefault(item, []).extend(out)
+                return stocked + out
+            self._restore(snap)
+        raise NotObtainable(item)
+
+    def _fetch(self, item: str, need: int, depth: int) -> list[str] | None:
+        for pos, items in sorted(self.other.items()):
+            if items[item] >= need:
+                items[item] -= need
+                est = 2 * _walk(self.rules, self.depot, pos) + 2 * self.rules.durations.container
+                return [self._new("fetch", item, need, f"fetch {need} {item} from the chest at {pos}", est, (),
+                                  source=pos)]
+        return None
+
+    def _harvest(self, item: str, need: int, depth: int) -> list[str] | None:
+        for block, positions in sorted(self.survey.blocks.items()):
+            rule = self.rules.digging.get(block)
+            if rule is None or rule.hardness < 0:
+                continue
+            per = dict(rule.drops).get(item, 0)
+            if per <= 0:
+                continue
+            free = [p for p in positions if p not in self.used_blocks]
+            k = math.ceil(need / per)
+            if len(free) < k:
+                continue
+            free.sort(key=lambda p: (math.dist(p, self.depot), p))
+            chosen = free[:k]
+            self.used_blocks.update(chosen)
+            deps: list[str] = []
+            tool = None
+            if rule.tools is not None:
+                tool, deps = self._tool(rule.tools, depth)
+            self.stock[item] += k * per - need
+            dig = max(self.rules.durations.min_dig, rule.hardness * 1.5 / 6.0)
+            est = 2 * _walk(self.rules, self.depot, chosen[0]) + k * dig + 2 * self.rules.durations.container
+            sid = self._new("harvest", item, need, f"harvest {need} {item} from {block}", est, deps,
+                            block=block, positions=chosen, tool=tool)
+            if tool is not None:
+                self.made_by[tool] = [sid]  # the next user waits for the tool to come back
+            return [sid]
+        return None
+
+    def _tool(self, tools: frozenset[str], depth: int) -> tuple[str, list[str]]:
+        order = sorted(tools, key=lambda t: (-self.rules.tool_speed.get(t, 1.0), t))
+        for t in order:
+            if self.stock[t] > 0 or any(c[t] > 0 for c in self.other.values()):
+                deps = self.obtain(t, 1, depth + 1)
+                self.stock[t] += 1  # returned to the depot after use
+                return t, deps
+        for t in sorted(tools, key=lambda t: (self.rules.tool_speed.get(t, 1.0), t)):
+            snap = self._snap()
+            try:
+                deps = self.obtain(t, 1, depth + 1)
+                self.stock[t] += 1
+                return t, deps
+            except NotObtainable:
+                self._restore(snap)
+        raise NotObtainable("tool")
+
+    def _hunt(self, item: str, need: int, depth: int) -> list[str] | None:
+        for name, rule in sorted(self.rules.entities.items()):
+            per = dict(rule.drops).get(item, 0)
+            if per <= 0:
+                continue
+            alive = [p for n, p in self.survey.creatures if n == name]
+            k = math.ceil(need / per)
+            if len(alive) - self.killed[name] < k:
+                continue
+            self.killed[name] += k
+            self.stock[item] += k * per - need
+            est = 2 * _walk(self.rules, self.depot, alive[0]) + k * self.rules.durations.attack_cooldown
+            return [self._new("hunt", item, need, f"hunt {k} {name} for {item}", est, (), entity=name,
+                              kills=k)]
+        return None
+
+    def _use(self, item: str, need: int, depth: int) -> list[str] | None:
+        for (tool, entity), rule in sorted(self.rules.uses.items()):
+            if rule.gives != item or not any(n == entity for n, _ in self.survey.creatures):
+                continue
+            deps = self.obtain(tool, need, depth + 1)
+            pos = next(p for n, p in self.survey.creatures if n == entity)
+            est = 2 * _walk(self.rules, self.depot, pos) + need * self.rules.durations.use_on_entity
+            return [self._new("use", item, need, f"use {need} {tool} on a {entity} for {item}", est, deps,
+                              tool=tool, entity=entity)]
+        return None
+
+    def _smelt(self, item: str, need: int, depth: int) -> list[str] | None:
+        furnaces = self.survey.blocks.get("furnace", ())
+        if not furnaces:
+            return None
+        for inp, rule in sorted(self.rules.smelting.items()):
+            if rule.output != item:
+                continue
+            snap = self._snap()
+            try:
+                deps = self.obtain(inp, need, depth + 1)
+                fuel, fuel_deps = self._fuel(need, depth)
+            except NotObtainable:
+                self._restore(snap)
+                continue
+            est = (2 * _walk(self.rules, self.depot, furnaces[0]) + need * self.rules.durations.smelt_per_item
+                   + 3 * self.rules.durations.container)
+            return [self._new("smelt", item, need, f"smelt {need} {inp} into {item}", est, deps + fuel_deps,
+                              input=inp, fuel=fuel[0], fuel_count=fuel[1], station=furnaces[0])]
+        return None
+
+    def _fuel(self, items: int, depth: int) -> tuple[tuple[str, int], list[str]]:
+        for fuel, per in self.rules.fuels.items():  # the table lists the usual fuels first
+            n = math.ceil(items / per)
+            snap = self._snap()
+            try:
+                return (fuel, n), self.obtain(fuel, n, depth + 1)
+            except NotObtainable:
+                self._restore(snap)
+        raise NotObtainable("fuel")
+
+    def _craft(self, item: str, need: int, depth: int) -> list[str] | None:
+        for recipe in self.rules.recipes.get(item, ()):
+            station = None
+            if recipe.station is not None:
+                tables = self.survey.blocks.get(recipe.station, ())
+                if not tables:
+                    continue
+                station = min(tables, key=lambda p: (math.dist(p, self.depot), p))
+            ops = math.ceil(need / recipe.count)
+            snap = self._snap()
+            try:
+                deps: list[str] = []
+                for name, c in recipe.inputs:
+                    deps += self.obtain(name, c * ops, depth + 1)
+            except NotObtainable:
+                self._restore(snap)
+                continue
+            self.stock[item] += ops * recipe.count - need
+            est = self.rules.durations.craft * ops + 2 * self.rules.durations.container + (
+                2 * _walk(self.rules, self.depot, station) if station else 0.0)
+            return [self._new("craft", item, need, f"craft {need} {item}", est, deps, ops=ops,
+                              inputs=[[n, c * ops] for n, c in recipe.inputs], station=station)]
+        return None
+
+
+def decompose_farming(task: Task, goal: CraftGoal, rules: RuleSet, survey: Survey) -> TaskGraph:
+    depot = survey.depot()
+    if depot is None:
+        raise NotObtainable("no chest to gather in")
+    graph = TaskGraph(task.id)
+    f = _Farm(rules, survey, depot, graph)
+    for pos, _name, items, lock in survey.containers:
+        if pos == depot:
+            f.stock.update(dict(items))
+        elif lock is None:
+            f.other[pos] = Counter(dict(items))
+    f.obtain(goal.item, goal.count)
+    # the dish itself stays in the hands of whoever makes it
+    for s in f.graph.subtasks():
+        if s.target == goal.item and not f.graph.succs(s.id):
+            s.params["keep"] = True
+            s.check = {"holds": [goal.item, goal.count]}
+    return f.graph
+
+
+def build_order(target: dict[Pos, tuple[str, str]], ground_y: int,
+                passable: frozenset[str] = frozenset()) -> tuple[list[Pos], dict[Pos, Pos | None], list[Pos]]:
+    """Blocks (and dirt scaffolds) in an order where each has a placed neighbour or the ground.
+
+    Blocks one walks through (torches, fire, flowers) hold nothing up, so they never support another.
+    Returns the order, each block's support (None: the ground) and the scaffold cells.
+    """
+    cells = set(target)
+    solid = {p for p in cells if target[p][0] not in passable}
+    scaffolds: list[Pos] = []
+    parent: dict[Pos, Pos | None] = {}
+    order: list[Pos] = []
+
+    def grow(frontier: list[Pos]) -> None:
+        while frontier:
+            nxt: list[Pos] = []
+            for p in frontier:
+                if p not in solid:
+                    continue
+                for d in NEIGHBOURS:
+                    q = (p[0] + d[0], p[1] + d[1], p[2] + d[2])
+                    if q in cells and q not in parent:
+                        parent[q] = p
+                        order.append(q)
+                        nxt.append(q)
+            frontier = sorted(nxt, key=lambda q: (q[1], q))
+
+    base = sorted((p for p in cells if p[1] == ground_y), key=lambda q: (q[1], q))
+    for p in base:
+        parent[p] = None
+        order.append(p)
+    grow(base)
+    while len(parent) < len(cells):
+        low = min((p for p in cells if p not in parent), key=lambda q: (q[1], q))
+        column: list[Pos] = []
+        y = low[1] - 1
+        while y >= ground_y and not ((low[0], y, low[2]) in parent and (low[0], y, low[2]) in solid):
+            column.append((low[0], y, low[2]))
+            y -= 1
+        prev: Pos | None = (low[0], y, low[2]) if y >= ground_y else None
+        for c in reversed(column):
+            if c in cells:  # a block one walks through is in the way: the column stops under it
+                break
+            cells.add(c)
+            solid.add(c)
+            scaffolds.append(c)
+            parent[c] = prev
+            order.append(c)
+            prev = c
+        else:
+            parent[low] = prev
+            order.append(low)
+            grow([low] + [c for c in column if c in solid])
+            continue
+        # blocked column: scaffold beside the block instead, from the ground up
+        side = (low[0] + 1, low[1], low[2])
+        prev = None
+        for y2 in range(ground_y, low[1] + 1):
+            c = (side[0], y2, side[2])
+            if c in cells:
+                prev = c if c in solid and c in parent else prev
+                continue
+            cells.add(c)
+            solid.add(c)
+            scaffolds.append(c)
+            parent[c] = prev
+            order.append(c)
+            prev = c
+        parent[low] = prev
+        order.append(low)
+        grow([low] + [c for c in scaffolds if c in solid])
+    return order, parent, scaffolds
+
+
+def decompose_construction(task: Task, goal: BuildGoal, rules: RuleSet, survey: Survey) -> TaskGraph:
+    depot = survey.depot()
+    graph = TaskGraph(task.id)
+    order, parent, scaffolds = build_order(goal.target, goal.ground_y, rules.passable)
+    scaffold_set = set(scaffolds)
+    chunk_of: dict[Pos, str] = {}
+    chunks: list[list[Pos]] = []
+    for p in order:  # consecutive runs of the build order: supports always come in an earlier chunk
+        if chunks and len(chunks[-1]) < CHUNK and (chunks[-1][0] in scaffold_set) == (p in scaffold_set):
+            chunks[-1].append(p)
+        else:
+            chunks.append([p])
+    d = rules.durations
+    for k, part in enumerate(chunks):
+        is_scaffold = part[0] in scaffold_set
+        kind = "scaffold" if is_scaffold else "build"
+        sid = f"{kind}_{k}"
+        blocks = [[list(p), SCAFFOLD_BLOCK if is_scaffold else goal.target[p][0],
+                   "A" if is_scaffold else goal.target[p][1]] for p in part]
+        mats = Counter(b[1] for b in blocks)
+        est = (2 * _walk(rules, depot or part[0], part[0]) + len(part) * d.place + len(mats) * d.container)
+        what = ", ".join(f"{n} {m}" for m, n in sorted(mats.items()))
+        ys = sorted({p[1] for p in part})
+        where = f"y={ys[0]}" if len(ys) == 1 else f"y={ys[0]}..{ys[-1]}"
+        graph.add(Subtask(sid, kind, f"{'scaffold' if is_scaffold else 'place'} {what} at {where}",
+                          "scaffold" if is_scaffold else "structure", len(part), round(est, 3),
+                          {"depot": depot, "blocks": blocks}, {"blocks_placed": [b[0] for b in blocks]},
+                          produces=tuple(f"block@{p}" for p in part)))
+        for p in part:
+            chunk_of[p] = sid
+    for p, q in parent.items():
+        if q is not None and chunk_of[q] != chunk_of[p] and not graph.g.has_edge(chunk_of[q], chunk_of[p]):
+            graph.add_edge(chunk_of[q], chunk_of[p], origin="truth")
+    if scaffolds:
+        sid = "clear_scaffold"
+        est = len(scaffolds) * (d.min_dig + 0.75) + d.container
+        graph.add(Subtask(sid, "clear", f"remove {len(scaffolds)} scaffold blocks", "scaffold",
+                          len(scaffolds), round(est, 3),
+                          {"depot": depot, "blocks": [list(p) for p in sorted(scaffolds, key=lambda q: -q[1])]},
+                          {"blocks_cleared": [list(p) for p in scaffolds]}))
+        for c in sorted({chunk_of[p] for p in order if p not in scaffold_set} | set()):
+            leaves = not any(graph.subtask(s).kind == "build" for s in graph.succs(c))
+            rests = any(parent.get(p) in scaffold_set for p in order if chunk_of[p] == c)
+            if leaves or rests:
+                graph.add_edge(c, sid, origin="truth")
+    return graph
+
+
+def decompose_escape(task: Task, goal: EscapeGoal, rules: RuleSet, survey: Survey) -> TaskGraph:
+    graph = TaskGraph(task.id)
+    triggers = {t.id: t for t in rules.triggers}
+    prev_room: list[str] = []
+    d = rules.durations
+    chest_of_item: dict[str, tuple[Pos, str | None]] = {}
+    for pos, _name, items, lock in survey.containers:
+        for it, _n in items:
+            chest_of_item[it] = (pos, lock)
+    key_givers: dict[str, str] = {}
+    for room in goal.rooms:
+        t = triggers[room.trigger]
+        ids: list[str] = []
+        per_order = Counter(c.order for c in t.conditions)
+        for i, c in enumerate(t.conditions):
+            kind = rules.interactive.get(c.block)
+            room_p = {"room": room.index, "trigger": t.id, "pos": list(c.pos), "block": c.block,
+                      "order": c.order, "hold": per_order[c.order] > 1 and t.mode == "and"}
+            if kind == "plate":
+                st = Subtask(f"r{room.index}_stand_{i}", "stand", f"stand on the {c.block} at {c.pos}",
+                             c.block, 1, round(3 + d.toggle, 3), room_p, {"room_solved": room.index})
+            elif kind in ("lever", "button"):
+                verb = "flip" if kind == "lever" else "press"
+                st = Subtask(f"r{room.index}_toggle_{i}", "toggle", f"{verb} the {c.block} at {c.pos}",
+                             c.block, 1, round(3 + d.toggle, 3), {**room_p, "repeat": kind == "button"},
+                             {"powered": list(c.pos)})
+            else:
+                src = chest_of_item.get(c.block)
+                params = dict(room_p)
+                if src is not None and c.block not in dict(survey.start_items):
+                    params["fetch_from"] = list(src[0])
+                st = Subtask(f"r{room.index}_place_{i}", "place", f"put a {c.block} at {c.pos}", c.block, 1,
+                             round(6 + d.place, 3), params, {"block_at": [list(c.pos), c.block]})
+                if src is not None and src[1] and src[1] in key_givers:
+                    graph.add(st)
+                    graph.add_edge(key_givers[src[1]], st.id, origin="truth")
+                    ids.append(st.id)
+                    continue
+            graph.add(st)
+            ids.append(st.id)
+        for e in t.effects:
+            if e.kind == "give":
+                key_givers[e.item] = ids[-1] if ids else ""
+        # sub-events happen in order within a room
+        for a in ids:
+            for b in ids:
+                oa = graph.subtask(a).params["order"]
+                ob = graph.subtask(b).params["order"]
+                if oa < ob:
+                    graph.add_edge(a, b, origin="truth")
+        for p in prev_room:
+            for b in ids:
+                graph.add_edge(p, b, origin="truth")
+        prev_room = ids
+    for k, v in list(key_givers.items()):
+        if not v:
+            del key_givers[k]
+    return graph
+
+
+def decompose(task: Task, rules: RuleSet, survey: Survey) -> TaskGraph:
+    """The true dependency graph of ``task``."""
+    goal = task.goal
+    if isinstance(goal, CraftGoal):
+        return decompose_farming(task, goal, rules, survey)
+    if isinstance(goal, BuildGoal):
+        return decompose_construction(task, goal, rules, survey)
+    if isinstance(goal, EscapeGoal):
+        return decompose_escape(task, goal, rules, survey)
+    raise TypeError(f"no decomposition for {type(goal).__name__}")

@@ -1,0 +1,25 @@
+"""What an agent team can see of a world at the start: the planner's view of resources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from causalmace.rules import Pos
+
+
+@dataclass(frozen=True)
+class Survey:
+    containers: tuple[tuple[Pos, str, tuple[tuple[str, int], ...], str | None], ...] = ()
+    blocks: dict[str, tuple[Pos, ...]] = field(default_factory=dict)  # placed blocks by name
+    creatures: tuple[tuple[str, Pos], ...] = ()
+    spawn: Pos = (0, 0, 0)
+    ground_y: int = 0
+    start_items: tuple[tuple[str, int], ...] = ()
+
+    def depot(self) -> Pos | None:
+        """The container nearest the spawn: where a team keeps what it gathers."""
+        chests = [c for c in self.containers if c[1] == "chest" and c[3] is None]
+        if not chests:
+            return None
+        sx, sy, sz = self.spawn
+        return min(chests, key=lambda c: ((c[0][0] - sx) ** 2 + (c[0][2] - sz) ** 2, c[0]))[0]

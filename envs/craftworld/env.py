@@ -1,0 +1,482 @@
+"""CraftWorld: a fast, deterministic, multi-agent Minecraft-like simulator.
+
+Every action is judged by :func:`causalmace.judger.check` before it touches the world; a rejected
+action costs a little simulated time and changes nothing else. Each agent has its own simulated
+clock; the caller applies actions in clock order, so several agents act concurrently and the same
+seed always gives the same result.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from causalmace.envs.craftworld.world import AgentState, Block, Vec, WorldState
+from causalmace.envs.protocol import ActionResult, Capability
+
+from causalmace import actions as A
+from causalmace.judger import NEIGHBOURS, REACH, Score, check, distance, score_task
+from causalmace.rules import Pos, RuleChange, RuleSet, Trigger
+from causalmace.survey import Survey
+from causalmace.tasks import CraftGoal, EscapeGoal, Task
+
+AGENT_NAMES = ("Alice", "Bob", "Cindy", "David", "Eve", "Frank", "Grace", "Heidi", "Ivan", "Judy",
+               "Mallory", "Niaj")
+REJECT_COST = 0.5  # seconds an agent loses on an action the Judger refuses
+BUTTON_PULSE = 1.0
+
+
+def agent_names(n: int) -> list[str]:
+    return [AGENT_NAMES[i] if i < len(AGENT_NAMES) else f"Agent{i}" for i in range(n)]
+
+
+def _cell(p: Vec) -> Pos:
+    return (math.floor(p[0] + 0.5), math.floor(p[1] + 0.5), math.floor(p[2] + 0.5))
+
+
+class CraftWorldEnv:
+    """One task in CraftWorld. ``task.world`` is a :class:`WorldSetup`-like callable making the state."""
+
+    capabilities = frozenset({Capability.FORK, Capability.RERULE})
+
+    def __init__(self, task: Task, rules: RuleSet, n_agents: int = 1, think_time: float = 0.0,
+                 env_id: str = "craftworld") -> None:
+        if n_agents < 1:
+            raise ValueError("n_agents must be at least 1")
+        self.env_id = env_id
+        self.task = task
+        self.rules = rules
+        self.n_agents = n_agents
+        self.think_time = think_time
+        self.agents = agent_names(n_agents)
+        self.state: WorldState = task.world.build(self.agents, rules, random.Random(0))
+        self._seed = 0
+
+    # ---- protocol -----------------------------------------------------------------------
+    def reset(self, seed: int | None = None) -> dict[str, dict[str, Any]]:
+        self._seed = 0 if seed is None else int(seed)
+        self.state = self.task.world.build(self.agents, self.rules, random.Random(self._seed))
+        for t in self.rules.triggers:
+            self._ensure_trigger(t)
+        return {a: self.observe(a) for a in self.agents}
+
+    def action_specs(self) -> tuple[type[A.Action], ...]:
+        return A.ACTION_TYPES
+
+    def clock(self, agent: str) -> float:
+        return self.state.agents[agent].clock
+
+    def now(self) -> float:
+        return max((a.clock for a in self.state.agents.values()), default=0.0)
+
+    def apply(self, agent: str, action: A.Action) -> ActionResult:
+        """Judge, then apply ``action`` for ``agent`` at that agent's clock."""
+        st = self.state.agents[agent]
+        start = st.clock + self.think_time
+        reason = check(self.rules, self, agent, action)
+        if reason is not None:
+            st.clock = start + REJECT_COST
+            return ActionResult(False, reason, REJECT_COST)
+        msg, duration, data = self._execute(agent, action, start)
+        end = start + duration
+        st.clock = end
+        st.busy += duration
+        if duration > 0 and not isinstance(action, A.Wait):
+            self.state.intervals.setdefault(agent, []).append((start, end))
+        if self.rules.triggers:
+            self._update_triggers(end)
+        return ActionResult(True, msg, duration, data)
+
+    def observe(self, agent: str) -> dict[str, Any]:
+        st = self.state.agents[agent]
+        solved = [bool(self.state.triggers.get(t.id) and self.state.triggers[t.id].fired)
+                  for t in self.rules.triggers]
+        return {"position": st.pos, "inventory": dict(st.inventory), "time": st.clock,
+                "room": self.state.room_of(st.pos[2]) if self.state.rooms else None,
+                "rooms_solved": solved}
+
+    def score(self) -> Score:
+        goal = self.task.goal
+        rooms: list[tuple[bool, float]] = []
+        if isinstance(goal, EscapeGoal):
+            for r in goal.rooms:
+                ts = self.state.triggers.get(r.trigger)
+                rooms.append((bool(ts and ts.fired), ts.best_fraction if ts else 0.0))
+        owners: dict[str, int] = {}
+        for who in self.state.owners.values():
+            owners[who] = owners.get(who, 0) + 1
+        return score_task(self.task, self.block_at, achieved=set(self.state.achieved), owners=owners,
+                          rooms=rooms, n_agents=self.n_agents)
+
+    def intervals(self) -> dict[str, list[tuple[float, float]]]:
+        return {a: list(v) for a, v in self.state.intervals.items()}
+
+    def busy_times(self) -> list[float]:
+        return [self.state.agents[a].busy for a in self.agents]
+
+    def survey(self) -> Survey:
+        st = self.state
+        blocks: dict[str, list[Pos]] = {}
+        for pos, b in st.blocks.items():
+            if b is not None:
+                blocks.setdefault(b.name, []).append(pos)
+        containers = tuple(sorted((p, c.name, tuple(sorted(c.items.items())), c.lock)
+                                  for p, c in st.containers.items()))
+        first = st.agents[self.agents[0]].pos
+        return Survey(
+            containers=containers,
+            blocks={k: tuple(sorted(v)) for k, v in blocks.items()},
+            creatures=tuple(sorted((c.name, c.pos) for c in st.creatures.values() if c.alive)),
+            spawn=(int(first[0]), int(first[1]), int(first[2])),
+            ground_y=st.ground_y,
+            start_items=tuple(sorted(st.agents[self.agents[0]].inventory.items())),
+        )
+
+    # ---- optional capabilities (the causal refiner asks for them) ----------------------------
+    def fork(self) -> CraftWorldEnv:
+        other = object.__new__(CraftWorldEnv)
+        other.__dict__.update(self.__dict__)
+        other.state = self.state.copy()
+        return other
+
+    def rerule(self, change: RuleChange) -> CraftWorldEnv:
+        other = self.fork()
+        other.rules = self.rules.changed(change)
+        return other
+
+    # ---- WorldView -------------------------------------------------------------------------
+    def position(self, agent: str) -> Vec:
+        return self.state.agents[agent].pos
+
+    def inventory(self, agent: str) -> Mapping[str, int]:
+        return self.state.agents[agent].inventory
+
+    def block_at(self, pos: Pos) -> tuple[str, str] | None:
+        b = self.state.block(pos)
+        return None if b is None else (b.name, b.facing)
+
+    def block(self, pos: Pos) -> tuple[str, str] | None:
+        return self.block_at(pos)
+
+    def solid(self, pos: Pos) -> bool:
+        return self.state.solid(pos)
+
+    def nearest_block(self, name: str, near: Vec, radius: float) -> Pos | None:
+        best, best_d = None, radius
+        for pos, b in self.state.blocks.items():
+            if b is not None and b.name == name:
+                d = distance(near, pos)
+                if d <= best_d:
+                    best, best_d = pos, d
+        return best
+
+    def container(self, pos: Pos) -> tuple[Mapping[str, int], str | None] | None:
+        c = self.state.containers.get(pos)
+        return None if c is None else (c.items, c.lock)
+
+    def nearest_entity(self, name: str, near: Vec) -> tuple[int, Pos] | None:
+        best: tuple[int, Pos] | None = None
+        best_d = math.inf
+        for cid, c in sorted(self.state.creatures.items()):
+            if c.alive and c.name == name:
+                d = distance(near, c.pos)
+                if d < best_d:
+                    best, best_d = (cid, c.pos), d
+        return best
+
+    def agent_names(self) -> Sequence[str]:
+        return self.agents
+
+    def path_blocked(self, agent: str, target: Pos) -> str | None:
+        rooms = self.state.rooms
+        if not rooms:
+            return None
+        here = self.state.room_of(self.state.agents[agent].pos[2])
+        there = self.state.room_of(target[2])
+        for r in range(min(here, there), max(here, there)):
+            for cell in rooms[r].exit_cells:
+                if self.state.solid(cell):
+                    b = self.state.block(cell)
+                    return f"the way out of room {r} is closed ({b.name if b else 'wall'} at {cell})"
+        return None
+
+    # ---- mechanics ---------------------------------------------------------------------------
+    def _walk_time(self, a: Vec, b: Vec) -> float:
+        dx, dz = abs(a[0] - b[0]), abs(a[2] - b[2])
+        flat = max(dx, dz) + (math.sqrt(2) - 1) * min(dx, dz)
+        dy = b[1] - a[1]
+        climb = dy * self.rules.durations.climb_cost if dy > 0 else -dy
+        return (flat + climb) / self.rules.durations.walk_speed
+
+    def _give(self, agent: str, item: str, n: int) -> None:
+        inv = self.state.agents[agent].inventory
+        inv[item] = inv.get(item, 0) + n
+        self._inventory_changed(agent)
+
+    def _take(self, agent: str, item: str, n: int) -> None:
+        inv = self.state.agents[agent].inventory
+        left = inv.get(item, 0) - n
+        if left > 0:
+            inv[item] = left
+        else:
+            inv.pop(item, None)
+
+    def _inventory_changed(self, agent: str) -> None:
+        goal = self.task.goal
+        if not isinstance(goal, CraftGoal):
+            return
+        inv = self.state.agents[agent].inventory
+        for cp in goal.checkpoints:
+            have = inv.get(cp.name, 0)
+            if have > 0 and cp.name not in self.state.owners:
+                self.state.owners[cp.name] = agent
+            if have >= cp.count:
+                self.state.achieved.add(cp.name)
+
+    def _dig_time(self, agent: str, block: str) -> float:
+        rule = self.rules.digging.get(block)
+        d = self.rules.durations
+        if rule is None or rule.hardness <= 0:
+            return d.min_dig
+        inv = self.state.agents[agent].inventory
+        speed = 1.0
+        if rule.tool_kind:
+            for tool, s in self.rules.tool_speed.items():
+                if s > speed and tool.endswith("_" + rule.tool_kind) and inv.get(tool, 0) > 0:
+                    speed = s
+        harvest = rule.tools is None or any(inv.get(t, 0) > 0 for t in rule.tools)
+        return max(d.min_dig, rule.hardness * (1.5 if harvest else 5.0) / speed)
+
+    def _execute(self, agent: str, action: A.Action, now: float) -> tuple[str, float, Any]:
+        st = self.state.agents[agent]
+        d = self.rules.durations
+        if isinstance(action, A.NavigateTo):
+            target = (float(action.x), float(action.y), float(action.z))
+            t = self._walk_time(st.pos, target)
+            st.pos = target
+            return f"arrived at ({action.x},{action.y},{action.z})", t, None
+        if isinstance(action, A.MineBlock):
+            pos = (action.x, action.y, action.z)
+            b = self.state.block(pos)
+            assert b is not None
+            t = self._dig_time(agent, b.name)
+            rule = self.rules.digging.get(b.name)
+            drops = rule.drops if rule is not None else ((b.name, 1),)
+            if rule is not None and rule.tools is not None and not any(
+                st.inventory.get(x, 0) > 0 for x in rule.tools
+            ):
+                drops = ()
+            self.state.blocks[pos] = None
+            c = self.state.containers.pop(pos, None)
+            for item, n in drops:
+                self._give(agent, item, n)
+            if c is not None:
+                for item, n in c.items.items():
+                    self._give(agent, item, n)
+            got = ", ".join(f"{n} {i}" for i, n in drops) or "nothing"
+            return f"mined {b.name}, got {got}", t, None
+        if isinstance(action, A.PlaceBlock):
+            pos = (action.x, action.y, action.z)
+            self._take(agent, action.item_name, 1)
+            self.state.blocks[pos] = Block(action.item_name, action.facing)
+            if self.rules.interactive.get(action.item_name) == "container":
+                self.state.containers[pos] = _new_container(action.item_name)
+            return f"placed {action.item_name}", d.place, None
+        if isinstance(action, A.CraftBlock):
+            recipe = self.rules.recipe_for(action.item_name, st.inventory)
+            assert recipe is not None
+            for name, count in recipe.inputs:
+                self._take(agent, name, count * action.count)
+            self._give(agent, recipe.output, recipe.count * action.count)
+            return f"crafted {recipe.count * action.count} {recipe.output}", d.craft * action.count, None
+        if isinstance(action, A.SmeltingCooking):
+            rule = self.rules.smelting[action.item_name]
+            fuel = math.ceil(action.item_count / self.rules.fuels[action.fuel_item_name])
+            self._take(agent, action.item_name, action.item_count)
+            self._take(agent, action.fuel_item_name, fuel)
+            self._give(agent, rule.output, action.item_count)
+            return (f"smelted {action.item_count} {rule.output}",
+                    d.smelt_per_item * action.item_count, None)
+        if isinstance(action, A.WithdrawItem | A.StoreItem | A.FetchContainerContents):
+            cname = action.to_name if isinstance(action, A.StoreItem) else (
+                action.from_name if isinstance(action, A.WithdrawItem) else action.item_name)
+            pos = self.nearest_block(cname, st.pos, REACH)
+            assert pos is not None
+            c = self.state.containers[pos]
+            if isinstance(action, A.WithdrawItem):
+                left = c.items[action.item_name] - action.item_count
+                if left:
+                    c.items[action.item_name] = left
+                else:
+                    del c.items[action.item_name]
+                self._give(agent, action.item_name, action.item_count)
+                return f"took {action.item_count} {action.item_name}", d.container, None
+            if isinstance(action, A.StoreItem):
+                self._take(agent, action.item_name, action.item_count)
+                c.items[action.item_name] = c.items.get(action.item_name, 0) + action.item_count
+                return f"stored {action.item_count} {action.item_name}", d.container, None
+            return f"{cname} holds {dict(c.items)}", d.scan, dict(c.items)
+        if isinstance(action, A.HandoverBlock):
+            other = self.state.agents[action.target_player_name]
+            t = self._walk_time(st.pos, other.pos)
+            st.pos = (other.pos[0] + 1, other.pos[1], other.pos[2])
+            self._take(agent, action.item_name, action.item_count)
+            self._give(other.name, action.item_name, action.item_count)
+            return f"gave {action.item_count} {action.item_name} to {other.name}", t + d.handover, None
+        if isinstance(action, A.ToggleAction):
+            pos = (action.x, action.y, action.z)
+            b = self.state.blocks[pos]
+            assert b is not None
+            kind = self.rules.interactive.get(b.name)
+            if kind == "lever":
+                b.powered = not b.powered
+                state = "on" if b.powered else "off"
+            elif kind == "button":
+                b.pressed_at = now + d.toggle
+                state = "pressed"
+            else:
+                b.open = not b.open
+                state = "open" if b.open else "closed"
+            return f"{b.name} at {pos} is {state}", d.toggle, None
+        if isinstance(action, A.ScanNearbyEntities):
+            found: list[Pos] = []
+            for pos, b in self.state.blocks.items():
+                if b is not None and b.name == action.item_name and distance(st.pos, pos) <= action.radius:
+                    found.append(pos)
+            for c in self.state.creatures.values():
+                if c.alive and c.name == action.item_name and distance(st.pos, c.pos) <= action.radius:
+                    found.append(c.pos)
+            found.sort(key=lambda p: (distance(st.pos, p), p))
+            if action.item_num > 0:
+                found = found[: action.item_num]
+            return f"found {len(found)} {action.item_name}", d.scan, found
+        if isinstance(action, A.AttackTarget):
+            hit = self.nearest_entity(action.target_name, st.pos)
+            assert hit is not None
+            cid, cpos = hit
+            c = self.state.creatures[cid]
+            held = max((self.rules.weapon_damage.get(i, 1.0) for i in st.inventory), default=1.0)
+            hits = math.ceil(c.health / max(held, 1.0))
+            t = self._walk_time(st.pos, cpos) + hits * d.attack_cooldown
+            st.pos = (float(cpos[0]), float(cpos[1]), float(cpos[2]))
+            c.alive = False
+            for item, n in self.rules.entities[c.name].drops:
+                self._give(agent, item, n)
+            return f"killed {c.name}", t, None
+        if isinstance(action, A.UseItemOnEntity):
+            hit = self.nearest_entity(action.entity_name, st.pos)
+            assert hit is not None
+            rule = self.rules.uses[(action.item_name, action.entity_name)]
+            t = self._walk_time(st.pos, hit[1]) + d.use_on_entity
+            st.pos = (float(hit[1][0]), float(hit[1][1]), float(hit[1][2]))
+            if rule.consumes:
+                self._take(agent, action.item_name, 1)
+            self._give(agent, rule.gives, 1)
+            return f"got {rule.gives}", t, None
+        if isinstance(action, A.EquipItem):
+            st.held = action.item_name
+            return f"holding {action.item_name}", d.equip, None
+        if isinstance(action, A.Wait):
+            return "waited", action.seconds, None
+        raise TypeError(f"unhandled action {action.name}")
+
+    # ---- escape-room triggers ----------------------------------------------------------------
+    def _ensure_trigger(self, t: Trigger) -> None:
+        from causalmace.envs.craftworld.world import TriggerState
+
+        if t.id not in self.state.triggers:
+            n = len(t.conditions)
+            self.state.triggers[t.id] = TriggerState([-1e9] * n, [False] * n)
+
+    def _condition_now(self, cond: Any, now: float) -> bool:
+        b = self.state.block(cond.pos)
+        if cond.state == "present":
+            return b is not None and b.name == cond.block
+        if b is None or b.name != cond.block:
+            return False
+        kind = self.rules.interactive.get(b.name)
+        if kind == "plate":
+            return any(_cell(a.pos) == cond.pos for a in self.state.agents.values())
+        if kind == "button":
+            return now - b.pressed_at <= BUTTON_PULSE
+        if cond.state == "open":
+            return b.open
+        return b.powered
+
+    def _update_triggers(self, now: float) -> None:
+        for t in self.rules.triggers:
+            ts = self.state.triggers.get(t.id)
+            if ts is None:
+                self._ensure_trigger(t)
+                ts = self.state.triggers[t.id]
+            if ts.fired or not t.conditions:
+                if not t.conditions and not ts.fired:
+                    self._fire(t, ts, now)
+                continue
+            lowest = min((c.order for i, c in enumerate(t.conditions) if not ts.registered[i]), default=None)
+            live = 0
+            for i, c in enumerate(t.conditions):
+                if self._condition_now(c, now):
+                    live += 1
+                    ts.last_true[i] = now
+                    if lowest is not None and c.order <= lowest:
+                        ts.registered[i] = True
+            ts.best_fraction = max(ts.best_fraction, live / len(t.conditions))
+            window = [ts.last_true[i] for i in range(len(t.conditions))]
+            if t.mode == "or":
+                ok = any(ts.registered)
+            else:
+                top = max(c.order for c in t.conditions)
+                final = [i for i, c in enumerate(t.conditions) if c.order == top]
+                ok = all(ts.registered) and all(now - window[i] <= t.wait_interval for i in final)
+            if ok:
+                self._fire(t, ts, now)
+
+    def _fire(self, t: Trigger, ts: Any, now: float) -> None:
+        ts.fired, ts.fired_at, ts.best_fraction = True, now, 1.0
+        rooms = self.state.rooms
+        if t.room < len(rooms):  # a solved room lets everyone through, teleported or not
+            for cell in rooms[t.room].exit_cells:
+                self.state.blocks[cell] = None
+        for e in t.effects:
+            if e.kind == "set_block":
+                if e.block == "air":
+                    self.state.blocks[e.pos] = None
+                    self.state.containers.pop(e.pos, None)
+                else:
+                    self.state.blocks[e.pos] = Block(e.block)
+            elif e.kind == "open":
+                b = self.state.blocks.get(e.pos)
+                if b is not None:
+                    b.open = not b.open
+            elif e.kind == "give":  # the key is the team's: every player gets one
+                for a in self.state.agents.values():
+                    self._give(a.name, e.item, 1)
+            elif e.kind in ("teleport_merge", "teleport_split", "teleport"):
+                nxt = t.room + 1
+                for k, a in enumerate(self.state.agents.values()):
+                    if self.state.room_of(a.pos[2]) != t.room:
+                        continue
+                    if e.target is not None:
+                        dest = e.target
+                    elif nxt < len(rooms):
+                        s = rooms[nxt].start
+                        dest = (s[0] + (k if e.kind == "teleport_split" else 0), s[1], s[2])
+                    else:
+                        dest = (rooms[t.room].center[0], rooms[t.room].center[1], rooms[t.room].center[2] + 6)
+                    a.pos = (float(dest[0]), float(dest[1]), float(dest[2]))
+
+
+def _new_container(name: str) -> Any:
+    from causalmace.envs.craftworld.world import Container
+
+    return Container(name)
+
+
+def placeable_support(state: WorldState, pos: Pos) -> bool:
+    return any(state.solid((pos[0] + d[0], pos[1] + d[1], pos[2] + d[2])) for d in NEIGHBOURS)
+
+
+__all__ = ["CraftWorldEnv", "agent_names", "AgentState"]

@@ -1,0 +1,109 @@
+"""VillagerBench suites: read the shipped data (or a user's file), list runs and make envs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from causalmace.envs.craftworld.env import CraftWorldEnv
+from causalmace.envs.craftworld.rules_data import base_rules
+from causalmace.envs.villagerbench.construction import load_construction, read_json
+from causalmace.envs.villagerbench.escape import load_escape
+from causalmace.envs.villagerbench.farming import load_farming
+
+from causalmace.errors import UserError
+from causalmace.rules import RuleSet
+from causalmace.tasks import Task
+
+SUITES = ("construction", "farming", "escape")
+ENV_IDS = {
+    "construction": "craftworld/VillagerBench-Construction-v0",
+    "farming": "craftworld/VillagerBench-Farming-v0",
+    "escape": "craftworld/VillagerBench-Escape-v0",
+}
+FILES = {
+    "construction": "construction/blueprint_description_all.json",
+    "farming": "farming/farm_setting.json",
+    "escape": "escape_room/escape_atom.json",
+}
+BLUEPRINTS = "farming/farm_blue_print.json"
+
+
+def _shipped(rel: str) -> tuple[Any, str]:
+    res = resources.files("causalmace.envs.villagerbench").joinpath("data", rel)
+    return json.loads(res.read_text("utf-8")), f"villagerbench/{rel}"
+
+
+@lru_cache(maxsize=32)
+def _load(suite: str, data: str | None, n_agents: int) -> tuple[Task, ...]:
+    rules = base_rules()
+    raw, source = (_shipped(FILES[suite]) if data is None else (read_json(data), str(Path(data))))
+    if suite == "construction":
+        return tuple(load_construction(raw, rules, source))
+    if suite == "farming":
+        bp, bp_source = _shipped(BLUEPRINTS)
+        return tuple(load_farming(raw, bp, rules, source, bp_source))
+    if suite == "escape":
+        return tuple(load_escape(raw, rules, source, n_agents))
+    raise UserError(f"unknown suite {suite!r}", key="suite", expected=" or ".join(SUITES))
+
+
+def load_tasks(suite: str, data: str | Path | None = None, n_agents: int = 1) -> list[Task]:
+    """All runs of a suite. Escape runs depend on the team size (``min_player``, per-player items)."""
+    if suite not in SUITES:
+        raise UserError(f"unknown suite {suite!r}", key="suite", expected=" or ".join(SUITES))
+    return list(_load(suite, None if data is None else str(data), n_agents if suite == "escape" else 1))
+
+
+def get_task(suite: str, task_id: str, n_agents: int = 1, data: str | Path | None = None) -> Task:
+    for t in load_tasks(suite, data, n_agents):
+        if t.id == task_id:
+            return t
+    raise UserError(f"no task {task_id!r} in suite {suite}", key="task",
+                    expected="an id from 'causalmace tasks list'")
+
+
+def rules_for(task: Task, rules: RuleSet | None = None) -> RuleSet:
+    rules = rules or base_rules()
+    triggers = getattr(task.world, "triggers", ())
+    return replace(rules, triggers=tuple(triggers)) if triggers else rules
+
+
+def _make(suite: str, task: str | Task | None = None, agents: int = 1, think_time: float = 0.0,
+          data: str | None = None) -> CraftWorldEnv:
+    if task is None:
+        t = load_tasks(suite, data, agents)[0]
+    elif isinstance(task, str):
+        t = get_task(suite, task, agents, data)
+    else:
+        t = task
+    return CraftWorldEnv(t, rules_for(t), n_agents=agents, think_time=think_time, env_id=ENV_IDS[suite])
+
+
+def make_construction(**kwargs: Any) -> CraftWorldEnv:
+    return _make("construction", **kwargs)
+
+
+def make_farming(**kwargs: Any) -> CraftWorldEnv:
+    return _make("farming", **kwargs)
+
+
+def make_escape(**kwargs: Any) -> CraftWorldEnv:
+    return _make("escape", **kwargs)
+
+
+def _tasks(suite: str) -> Any:
+    def tasks(data: str | Path | None = None, agents: int = 1) -> list[Task]:
+        return load_tasks(suite, data, agents)
+
+    return tasks
+
+
+# each factory also lists its runs, so the CLI finds them through the registry alone
+make_construction.tasks = _tasks("construction")  # type: ignore[attr-defined]
+make_farming.tasks = _tasks("farming")  # type: ignore[attr-defined]
+make_escape.tasks = _tasks("escape")  # type: ignore[attr-defined]

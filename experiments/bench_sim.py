@@ -1,0 +1,166 @@
+"""CraftWorld throughput: judged actions per second and forks per second, in one process.
+
+The causal refiner forks and replays worlds thousands of times per plan, so these two figures bound
+how many interventions it can afford. Actions are cheap but realistic: walking between a chest and
+a crafting table, chest traffic, a craft the rules refuse, and placing then mining a block by the
+chest on a construction site. Every list is balanced (what is taken is put back) so it can loop.
+
+    python experiments/bench_sim.py --actions 200000
+    python experiments/bench_sim.py --profile   # where apply() spends its time
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import time
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING, Any
+
+from causalmace import actions as A
+from causalmace import registry
+from causalmace.rules import Pos
+
+if TYPE_CHECKING:
+    from causalmace.envs.craftworld.env import CraftWorldEnv
+
+FARMING = "craftworld/VillagerBench-Farming-v0"
+CONSTRUCTION = "craftworld/VillagerBench-Construction-v0"
+
+SIDES: tuple[Pos, ...] = ((1, 0, 0), (-1, 0, 0), (0, 0, 1), (0, 0, -1))
+Workload = tuple["CraftWorldEnv", str, list[A.Action]]
+
+
+def _free_beside(env: CraftWorldEnv, pos: Pos, avoid: Collection[Pos] = ()) -> Pos:
+    for d in SIDES:
+        cell = (pos[0] + d[0], pos[1] + d[1], pos[2] + d[2])
+        if not env.solid(cell) and cell not in avoid:
+            return cell
+    raise RuntimeError(f"no free cell beside {pos}")
+
+
+def _tasks(suite: str) -> list[Any]:
+    from causalmace.envs.villagerbench.suites import load_tasks
+
+    return load_tasks(suite)
+
+
+def _block_pos(env: CraftWorldEnv, name: str) -> Pos:
+    return min(p for p, b in env.state.blocks.items() if b is not None and b.name == name)
+
+
+def farming_workload(task_index: int) -> Workload:
+    """Shuttle between chest and crafting table, take and return an item, read the chest, fail a craft."""
+    task = _tasks("farming")[task_index]
+    env: CraftWorldEnv = registry.make(FARMING, task=task)
+    env.reset(seed=0)
+    agent = env.agents[0]
+    chest = min(env.state.containers)
+    item = sorted(env.state.containers[chest].items)[0]
+    by_chest = _free_beside(env, chest)
+    by_table = _free_beside(env, _block_pos(env, "crafting_table"), {by_chest})
+    actions: list[A.Action] = [
+        A.NavigateTo(x=by_chest[0], y=by_chest[1], z=by_chest[2]),
+        A.FetchContainerContents(item_name="chest"),
+        A.WithdrawItem(item_name=item),
+        A.StoreItem(item_name=item),
+        A.CraftBlock(item_name=task.goal.item),  # refused: the ingredients are still in the chest
+        A.NavigateTo(x=by_table[0], y=by_table[1], z=by_table[2]),
+        A.ScanNearbyEntities(item_name="crafting_table", radius=8),
+        A.NavigateTo(x=by_chest[0], y=by_chest[1], z=by_chest[2]),
+    ]
+    return env, agent, actions
+
+
+def construction_workload(task_index: int) -> Workload:
+    """Take dirt from the site chest, place it on the ground next to the chest and mine it back."""
+    env: CraftWorldEnv = registry.make(CONSTRUCTION, task=_tasks("construction")[task_index])
+    env.reset(seed=0)
+    agent = env.agents[0]
+    chest = min(env.state.containers)
+    stand = _free_beside(env, chest)
+    env.apply(agent, A.NavigateTo(x=stand[0], y=stand[1], z=stand[2]))
+    spot = _free_beside(env, chest, {stand})
+    actions: list[A.Action] = [
+        A.WithdrawItem(item_name="dirt", item_count=2),
+        A.PlaceBlock(item_name="dirt", x=spot[0], y=spot[1], z=spot[2]),
+        A.PlaceBlock(item_name="dirt", x=spot[0], y=spot[1], z=spot[2]),  # refused: occupied
+        A.MineBlock(x=spot[0], y=spot[1], z=spot[2]),
+        A.StoreItem(item_name="dirt", item_count=2),
+        A.NavigateTo(x=stand[0], y=stand[1], z=stand[2] + 1),
+        A.FetchContainerContents(item_name="chest"),
+        A.NavigateTo(x=stand[0], y=stand[1], z=stand[2]),
+    ]
+    return env, agent, actions
+
+
+def workloads(n_tasks: int) -> list[Workload]:
+    """Small and large farms (large ones hold a few hundred blocks), and construction sites."""
+    farms = _tasks("farming")
+    big = max(range(len(farms)), key=lambda i: len(farms[i].world.blocks))
+    farm_ix = sorted({*range(n_tasks - 1), big})
+    return [farming_workload(i) for i in farm_ix] + [construction_workload(i) for i in range(n_tasks)]
+
+
+def run_actions(loads: Sequence[Workload], n: int) -> tuple[float, int, int]:
+    """Round-robin over the workloads, one action at a time; returns seconds, accepted, refused."""
+    plans = [(env.apply, agent, acts, len(acts)) for env, agent, acts in loads]
+    accepted = refused = 0
+    per = max(1, n // len(plans))
+    t0 = time.perf_counter()
+    for apply, agent, acts, k in plans:
+        for i in range(per):
+            if apply(agent, acts[i % k]).status:
+                accepted += 1
+            else:
+                refused += 1
+    return time.perf_counter() - t0, accepted, refused
+
+
+def run_forks(loads: Sequence[Workload], n: int) -> float:
+    per = max(1, n // len(loads))
+    t0 = time.perf_counter()
+    for env, _, _ in loads:
+        for _ in range(per):
+            env.fork()
+    return time.perf_counter() - t0
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--actions", type=int, default=200_000)
+    p.add_argument("--forks", type=int, default=2_000)
+    p.add_argument("--tasks", type=int, default=3, help="tasks per suite")
+    p.add_argument("--profile", action="store_true", help="print cProfile's top functions for the actions")
+    args = p.parse_args(argv)
+
+    loads = workloads(args.tasks)
+    for env, _, acts in loads:  # one warm-up pass each, and a check that the lists still hold
+        for a in acts:
+            env.apply(env.agents[0], a)
+    n = len(loads) * max(1, args.actions // len(loads))
+    if args.profile:
+        prof = cProfile.Profile()
+        prof.enable()
+        run_actions(loads, n)
+        prof.disable()
+        pstats.Stats(prof).sort_stats("tottime").print_stats(20)
+    secs, ok, bad = run_actions(loads, n)
+    print(f"envs: {len(loads)} ({', '.join(e.task.id for e, _, _ in loads)})")
+    print(f"actions: {ok + bad} in {secs:.3f} s")
+    print(f"actions/s: {(ok + bad) / secs:.0f}")
+    print(f"accepted: {ok} ({ok / (ok + bad):.1%})  rejected: {bad} ({bad / (ok + bad):.1%})")
+    for env, agent, acts in loads:
+        secs_one, ok1, bad1 = run_actions([(env, agent, acts)], min(20_000, n // len(loads)))
+        rate = (ok1 + bad1) / secs_one
+        print(f"  {env.task.id:<16} actions/s: {rate:>9.0f}  blocks: {len(env.state.blocks)}")
+    fresh = workloads(args.tasks)
+    n_forks = len(fresh) * max(1, args.forks // len(fresh))
+    fsecs = run_forks(fresh, n_forks)
+    print(f"forks: {n_forks} in {fsecs:.3f} s")
+    print(f"forks/s: {n_forks / fsecs:.0f}")
+
+
+if __name__ == "__main__":
+    main()
