@@ -155,17 +155,18 @@ def make(env_id: str, **kwargs: Any) -> Any:
     return _load(env_id, _lookup("env", env_id))(**kwargs)
 
 
-def tasks(env_id: str, **kwargs: Any) -> list[Any]:
-    """The runs an env offers (its factory's ``tasks`` attribute), e.g. every VillagerBench task."""
-    factory = _load(env_id, _lookup("env", env_id))
-    lister = getattr(factory, "tasks", None)
-    if lister is None:
-        raise UserError(f"env {env_id!r} does not list its tasks", key="env")
-    return list(lister(**kwargs))
-
-
 def make_agent(name: str, **kwargs: Any) -> Any:
     return _load(name, _lookup("agent", name))(**kwargs)
+
+
+def tasks(env_id: str, **kwargs: Any) -> list[Any]:
+    """The runs an env offers, read from its factory's ``tasks`` attribute, so callers need no suite code."""
+    factory = _load(env_id, _lookup("env", env_id))
+    lister = getattr(factory, "tasks", None)
+    if not callable(lister):
+        raise UserError(f"env {env_id!r} does not list its tasks", key="env",
+                        expected="a factory with a 'tasks' attribute")
+    return list(lister(**kwargs))
 
 
 __all__ = [

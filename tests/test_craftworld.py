@@ -1,10 +1,10 @@
 import copy
 
 from causalmace import actions as A
+from causalmace.agents.scripted import ScriptedSkillAgent
 from causalmace.check import run_plan
 from causalmace.envs.villagerbench.suites import make_construction, make_escape, make_farming
 from causalmace.rules import RuleChange, RuleRef
-from causalmace.agents.scripted import ScriptedSkillAgent
 
 
 def farm(task: str = "cake_0", agents: int = 1):

@@ -9,7 +9,7 @@ import pytest
 from pettingzoo.test import parallel_api_test, parallel_seed_test
 
 from causalmace import registry
-from causalmace.actions import Wait
+from causalmace.actions import NavigateTo, Wait
 
 if TYPE_CHECKING:
     from causalmace.envs.pettingzoo import CausalMaceParallelEnv
@@ -79,3 +79,16 @@ def test_out_of_range_action_is_refused() -> None:
     env.reset(seed=0)
     with pytest.raises(ValueError, match="outside"):
         env.step({"Alice": len(env.catalogue)})
+
+
+def test_escape_plates_are_in_the_catalogue() -> None:
+    """Standing on both plates of the first room solves it: the episode terminates for everyone."""
+    env = _make("craftworld/VillagerBench-Escape-v0")
+    env.reset(seed=0)
+    on = [(i, env.env.block_at((a.x, a.y, a.z))) for i, a in enumerate(env.catalogue)
+          if isinstance(a, NavigateTo)]
+    plates = [i for i, b in on if b is not None and b[0].endswith("_pressure_plate")]
+    assert len(plates) == 2
+    _, rewards, terms, truncs, _ = env.step(dict(zip(env.agents, plates, strict=True)))
+    assert rewards == {"Alice": 1.0, "Bob": 1.0}
+    assert all(terms.values()) and not any(truncs.values()) and env.agents == []

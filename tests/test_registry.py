@@ -46,6 +46,17 @@ def test_make_builtin(env_id: str) -> None:
     assert env.clock(env.agents[0]) == pytest.approx(1.0)
 
 
+def test_tasks_listed_through_the_factory() -> None:
+    runs = registry.tasks(BUILTIN[2], agents=2)
+    assert runs and all(t.suite == "escape" for t in runs)
+    assert registry.make(BUILTIN[2], task=runs[-1], agents=2).task.id == runs[-1].id
+
+
+def test_make_agent() -> None:
+    agent = registry.make_agent("scripted", agent_name="Alice")
+    assert type(agent).__name__ == "ScriptedSkillAgent" and agent.name == "Alice"
+
+
 def test_unknown_id_names_it_and_lists_known() -> None:
     with pytest.raises(UserError) as e:
         registry.make("craftworld/NoSuchEnv-v0")
@@ -95,6 +106,8 @@ def test_entry_point_from_another_package(tmp_path: Path, monkeypatch: pytest.Mo
     assert registry.env_spec("toyns/Toy-v0") == "cm_extra_env:make_toy"
     env = registry.make("toyns/Toy-v0", agents=2)
     assert env.task.suite == "farming" and len(env.reset(seed=1)) == 2
+    with pytest.raises(UserError, match="does not list its tasks"):
+        registry.tasks("toyns/Toy-v0")
     assert env.apply(env.agents[1], Wait(seconds=2)).status
 
 

@@ -13,10 +13,9 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from causalmace import actions as A
 from causalmace.envs.craftworld.world import AgentState, Block, Vec, WorldState
 from causalmace.envs.protocol import ActionResult, Capability
-
-from causalmace import actions as A
 from causalmace.judger import NEIGHBOURS, REACH, Score, check, distance, score_task
 from causalmace.rules import Pos, RuleChange, RuleSet, Trigger
 from causalmace.survey import Survey
@@ -164,8 +163,12 @@ class CraftWorldEnv:
         return self.state.solid(pos)
 
     def nearest_block(self, name: str, near: Vec, radius: float) -> Pos | None:
+        blocks = self.state.blocks
+        # containers are few and asked for often: look among them only
+        cands = self.state.containers if self.rules.interactive.get(name) == "container" else blocks
         best, best_d = None, radius
-        for pos, b in self.state.blocks.items():
+        for pos in cands:
+            b = blocks.get(pos)
             if b is not None and b.name == name:
                 d = distance(near, pos)
                 if d <= best_d:

@@ -13,7 +13,6 @@ from causalmace.envs.craftworld.world import (
     RoomSpec,
     WorldState,
 )
-
 from causalmace.rules import Pos, RuleSet
 
 

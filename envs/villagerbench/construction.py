@@ -7,10 +7,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from causalmace import scoring
 from causalmace.envs.craftworld.setup import ContainerSpec, WorldSetup
 from causalmace.envs.villagerbench.construction_text import parse_description
-
-from causalmace import scoring
 from causalmace.errors import UserError
 from causalmace.rules import RuleSet
 from causalmace.tasks import BuildGoal, Task

@@ -15,10 +15,9 @@ import re
 from collections import Counter
 from typing import Any
 
+from causalmace import scoring
 from causalmace.envs.craftworld.setup import BlockSpec, ContainerSpec, WorldSetup
 from causalmace.envs.craftworld.world import RoomSpec
-
-from causalmace import scoring
 from causalmace.errors import UserError
 from causalmace.rules import Condition, Effect, Pos, RuleSet, Trigger
 from causalmace.tasks import EscapeGoal, Room, Task

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from causalmace.envs.craftworld.setup import BlockSpec, ContainerSpec, WorldSetup
-
 from causalmace import scoring
+from causalmace.envs.craftworld.setup import BlockSpec, ContainerSpec, WorldSetup
 from causalmace.errors import UserError
 from causalmace.rules import Pos, RuleSet
 from causalmace.tasks import Checkpoint, CraftGoal, Task

@@ -14,7 +14,6 @@ from causalmace.envs.craftworld.rules_data import base_rules
 from causalmace.envs.villagerbench.construction import load_construction, read_json
 from causalmace.envs.villagerbench.escape import load_escape
 from causalmace.envs.villagerbench.farming import load_farming
-
 from causalmace.errors import UserError
 from causalmace.rules import RuleSet
 from causalmace.tasks import Task
