@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from causalmace import actions as A
-from causalmace.envs.craftworld.world import AgentState, Block, Vec, WorldState
+from causalmace.envs.craftworld.world import Block, Container, TriggerState, Vec, WorldState
 from causalmace.envs.protocol import ActionResult, Capability
-from causalmace.judger import NEIGHBOURS, REACH, Score, check, distance, score_task
+from causalmace.judger import REACH, Score, check, distance, score_task
 from causalmace.rules import Pos, RuleChange, RuleSet, Trigger
 from causalmace.survey import Survey
 from causalmace.tasks import CraftGoal, EscapeGoal, Task
@@ -285,7 +285,7 @@ class CraftWorldEnv:
             self._take(agent, action.item_name, 1)
             self.state.blocks[pos] = Block(action.item_name, action.facing)
             if self.rules.interactive.get(action.item_name) == "container":
-                self.state.containers[pos] = _new_container(action.item_name)
+                self.state.containers[pos] = Container(action.item_name)
             return f"placed {action.item_name}", d.place, None
         if isinstance(action, A.CraftBlock):
             recipe = self.rules.recipe_for(action.item_name, st.inventory)
@@ -387,8 +387,6 @@ class CraftWorldEnv:
 
     # ---- escape-room triggers ----------------------------------------------------------------
     def _ensure_trigger(self, t: Trigger) -> None:
-        from causalmace.envs.craftworld.world import TriggerState
-
         if t.id not in self.state.triggers:
             n = len(t.conditions)
             self.state.triggers[t.id] = TriggerState([-1e9] * n, [False] * n)
@@ -472,14 +470,4 @@ class CraftWorldEnv:
                     a.pos = (float(dest[0]), float(dest[1]), float(dest[2]))
 
 
-def _new_container(name: str) -> Any:
-    from causalmace.envs.craftworld.world import Container
-
-    return Container(name)
-
-
-def placeable_support(state: WorldState, pos: Pos) -> bool:
-    return any(state.solid((pos[0] + d[0], pos[1] + d[1], pos[2] + d[2])) for d in NEIGHBOURS)
-
-
-__all__ = ["CraftWorldEnv", "agent_names", "AgentState"]
+__all__ = ["CraftWorldEnv", "agent_names"]
