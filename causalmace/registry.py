@@ -3,7 +3,7 @@
 Built-ins are lazy ``"module:attr"`` strings, so importing the registry never imports a simulator.
 Other installed packages add envs or agents through the ``causalmace.envs`` / ``causalmace.agents``
 entry-point groups without touching this repository. Entry points are read on every lookup (a few
-milliseconds) rather than cached, so a package installed mid-session is seen at once.
+milliseconds) rather than cached, so a package installed while a program runs is seen at once.
 """
 
 from __future__ import annotations
