@@ -269,6 +269,14 @@ def build_order(target: dict[Pos, tuple[str, str]], ground_y: int,
                         nxt.append(q)
             frontier = sorted(nxt, key=lambda q: (q[1], q))
 
+    def scaffold(c: Pos, below: Pos | None) -> Pos:
+        cells.add(c)
+        solid.add(c)
+        scaffolds.append(c)
+        parent[c] = below
+        order.append(c)
+        return c
+
     base = sorted((p for p in cells if p[1] == ground_y), key=lambda q: (q[1], q))
     for p in base:
         parent[p] = None
@@ -285,12 +293,7 @@ def build_order(target: dict[Pos, tuple[str, str]], ground_y: int,
         for c in reversed(column):
             if c in cells:  # a block one walks through is in the way: the column stops under it
                 break
-            cells.add(c)
-            solid.add(c)
-            scaffolds.append(c)
-            parent[c] = prev
-            order.append(c)
-            prev = c
+            prev = scaffold(c, prev)
         else:
             parent[low] = prev
             order.append(low)
@@ -304,12 +307,7 @@ def build_order(target: dict[Pos, tuple[str, str]], ground_y: int,
             if c in cells:
                 prev = c if c in solid and c in parent else prev
                 continue
-            cells.add(c)
-            solid.add(c)
-            scaffolds.append(c)
-            parent[c] = prev
-            order.append(c)
-            prev = c
+            prev = scaffold(c, prev)
         parent[low] = prev
         order.append(low)
         grow([low] + [c for c in scaffolds if c in solid])
