@@ -122,6 +122,9 @@ class ScriptedSkillAgent:
 
     def _harvest(self, st: Subtask, world: Any, depot: Pos) -> Steps:
         tool = st.params.get("tool")
+        rule = world.rules.digging.get(st.params.get("block", ""))
+        if rule is not None and rule.tools is None:
+            tool = None  # the block no longer needs one
         if tool:
             yield from self._withdraw(world, depot, tool, 1)
         for p in st.params["positions"]:
@@ -155,7 +158,14 @@ class ScriptedSkillAgent:
         yield from self._store_all(world, depot, [st.target])
 
     def _craft(self, st: Subtask, world: Any, depot: Pos) -> Steps:
-        for item, n in st.params["inputs"]:
+        have = dict(world.inventory(self.name))
+        held = world.container(depot) if depot is not None else None
+        for item, n in (held[0].items() if held else ()):
+            have[item] = have.get(item, 0) + n
+        recipe = world.rules.recipe_for(st.target, have)  # the rules as they stand, not as planned
+        ops = st.params.get("ops", 1)
+        inputs = [(n, c * ops) for n, c in recipe.inputs] if recipe is not None else st.params["inputs"]
+        for item, n in inputs:
             yield from self._withdraw(world, depot, item, n)
         if st.params.get("station"):
             yield from self._near(world, tuple(st.params["station"]))
@@ -187,6 +197,10 @@ class ScriptedSkillAgent:
     _scaffold = _build
 
     def _clear(self, st: Subtask, world: Any, depot: Pos) -> Steps:
+        if world.rules.needs_support:  # blocks still to come rest on the scaffold
+            for p, name in st.params.get("wait_for", []):
+                if (world.block(tuple(p)) or ("",))[0] != name:
+                    raise Failed(f"{name} at {tuple(p)} is not placed yet; its scaffold is still needed")
         for p in st.params["blocks"]:
             pos = tuple(p)
             if world.block(pos) is None:
@@ -200,24 +214,38 @@ class ScriptedSkillAgent:
         solved = world.observe(self.name).get("rooms_solved") or []
         return room < len(solved) and solved[room]
 
+    def _counted(self, world: Any, st: Subtask) -> bool:
+        """Whether the room took this condition (or no longer waits for it)."""
+        pos = tuple(st.params["pos"])
+        return self._room_solved(world, st.params["room"]) or pos not in world.observe(self.name).get(
+            "conditions_waiting", ())
+
+    def _not_counted(self, st: Subtask) -> Failed:
+        return Failed(f"the {st.target} at {tuple(st.params['pos'])} did not count: "
+                      f"room {st.params['room']} waits for something else first")
+
     def _toggle(self, st: Subtask, world: Any, depot: Pos | None) -> Steps:
         pos = tuple(st.params["pos"])
         room = st.params["room"]
         yield from self._near(world, pos)
         yield from self._do(A.ToggleAction(item_name=st.target, x=pos[0], y=pos[1], z=pos[2]))
-        if st.params.get("repeat"):
-            for _ in range(MAX_WAITS):
-                if self._room_solved(world, room) or not st.params.get("hold", True):
+        if st.params.get("repeat") and st.params.get("hold"):
+            for _ in range(MAX_WAITS):  # a button counts only while the others hold: press until it opens
+                if self._room_solved(world, room):
                     return
                 yield from self._do(A.Wait(seconds=1.0))
                 yield from self._do(A.ToggleAction(item_name=st.target, x=pos[0], y=pos[1], z=pos[2]))
             raise Failed(f"room {room} did not open")
+        if not self._counted(world, st):
+            raise self._not_counted(st)
 
     def _stand(self, st: Subtask, world: Any, depot: Pos | None) -> Steps:
         pos = tuple(st.params["pos"])
         room = st.params["room"]
         yield from self._do(A.NavigateTo(x=pos[0], y=pos[1], z=pos[2]))
         if not st.params.get("hold", True):
+            if not self._counted(world, st):
+                raise self._not_counted(st)
             return
         for _ in range(MAX_WAITS):
             if self._room_solved(world, room):
@@ -248,8 +276,15 @@ def _missing(reason: str) -> list[str]:
     m = re.match(r"nothing to place ([a-z_]+) against at \(([-\d]+),([-\d]+),([-\d]+)\)", reason)
     if m:
         return [f"support@({m.group(2)}, {m.group(3)}, {m.group(4)})"]
-    if reason.startswith("the way out of room"):
-        return ["exit"]
+    m = re.match(r"the way out of room (\d+) is closed", reason)
+    if m:
+        return [f"room:{m.group(1)}"]
+    m = re.match(r"the \S+ at .* did not count: room (\d+) waits", reason)
+    if m:
+        return [f"order:{m.group(1)}"]
+    m = re.match(r"([a-z_]+) at \(([-\d]+), ([-\d]+), ([-\d]+)\) is not placed yet", reason)
+    if m:
+        return [f"block@({m.group(2)}, {m.group(3)}, {m.group(4)})"]
     return []
 
 

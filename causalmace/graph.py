@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -53,6 +54,7 @@ class TaskGraph:
     def __init__(self, task_id: str = "") -> None:
         self.task_id = task_id
         self.g: nx.DiGraph = nx.DiGraph()
+        self.pruned_records: dict[tuple[str, str], EdgeRecord] = {}  # kept for the report and the trace
 
     # ---- building ------------------------------------------------------------------------
     def add(self, st: Subtask) -> Subtask:
@@ -70,6 +72,9 @@ class TaskGraph:
     def copy(self) -> TaskGraph:
         other = TaskGraph(self.task_id)
         other.g = self.g.copy()
+        for a, b in other.g.edges:
+            other.g.edges[a, b]["record"] = copy.deepcopy(self.g.edges[a, b]["record"])
+        other.pruned_records = dict(self.pruned_records)
         return other
 
     # ---- reading -------------------------------------------------------------------------
@@ -118,6 +123,7 @@ class TaskGraph:
             "task": self.task_id,
             "nodes": [asdict(s) for s in self.subtasks()],
             "edges": [{"from": a, "to": b, **asdict(self.record(a, b))} for a, b in self.edges()],
+            "pruned": [{"from": a, "to": b, **asdict(r)} for (a, b), r in sorted(self.pruned_records.items())],
         }
 
     def dumps(self) -> str:

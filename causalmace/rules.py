@@ -105,7 +105,7 @@ class Durations:
 class RuleRef:
     """Names one rule: ``("recipe", "cake", 0)``, ``("dig", "coal_ore")``, ``("trigger", "room1")``..."""
 
-    kind: Literal["recipe", "smelt", "dig", "use", "entity", "trigger", "support"]
+    kind: Literal["recipe", "smelt", "fuel", "dig", "use", "entity", "trigger", "support"]
     key: str
     index: int = 0
 
@@ -168,8 +168,11 @@ class RuleSet:
         for inp, s in self.smelting.items():
             if inp in wanted or s.output in wanted:
                 refs.append(RuleRef("smelt", inp))
+        for f in self.fuels:
+            if f in wanted:
+                refs.append(RuleRef("fuel", f))
         for b, d in self.digging.items():
-            if b in wanted and d.tools is not None:
+            if (b in wanted or (d.tools and wanted & d.tools)) and d.tools is not None:
                 refs.append(RuleRef("dig", b))
         for (it, ent), u in self.uses.items():
             if it in wanted or u.gives in wanted or ent in wanted:
@@ -182,6 +185,25 @@ class RuleSet:
         return refs
 
     # ---- interventions ----------------------------------------------------------------------
+    def mentions(self, ref: RuleRef, item: str) -> bool:
+        """Whether rule ``ref`` uses ``item`` (as ingredient, station, fuel, tool or condition)."""
+        if ref.kind == "recipe":
+            options = self.recipes.get(ref.key, ())
+            r = options[ref.index] if ref.index < len(options) else None
+            return r is not None and (item == r.station or any(n == item for n, _ in r.inputs))
+        if ref.kind == "smelt":
+            return ref.key == item
+        if ref.kind == "fuel":
+            return ref.key == item
+        if ref.kind == "dig":
+            d = self.digging.get(ref.key)
+            return d is not None and d.tools is not None and item in d.tools
+        if ref.kind == "use":
+            return ref.key.split("@", 1)[0] == item
+        if ref.kind == "trigger":
+            return any(c.block == item for t in self.triggers if t.id == ref.key for c in t.conditions)
+        return ref.kind == "support"
+
     def changed(self, change: RuleChange) -> RuleSet:
         """A copy with one rule changed; the original is untouched."""
         ref, drop = change.ref, change.drop
@@ -202,6 +224,10 @@ class RuleSet:
             smelting = dict(self.smelting)
             smelting.pop(ref.key, None)
             return replace(self, smelting=smelting)
+        if ref.kind == "fuel":
+            fuels = dict(self.fuels)
+            fuels.pop(ref.key, None)
+            return replace(self, fuels=fuels)
         if ref.kind == "dig":
             digging = dict(self.digging)
             if ref.key in digging:

@@ -13,6 +13,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import networkx as nx
+
 from causalmace.graph import Subtask, TaskGraph
 from causalmace.judger import NEIGHBOURS
 from causalmace.rules import Pos, RuleSet
@@ -42,14 +44,17 @@ class _Farm:
     used_blocks: set[Pos] = field(default_factory=set)
     killed: Counter[str] = field(default_factory=Counter)
     made_by: dict[str, list[str]] = field(default_factory=dict)  # item in the depot -> who put it there
+    harvests: dict[str, str] = field(default_factory=dict)  # block -> its harvest subtask
     n: int = 0
 
     def _snap(self) -> tuple:
         return (self.stock.copy(), {k: v.copy() for k, v in self.other.items()}, set(self.used_blocks),
-                self.killed.copy(), {k: list(v) for k, v in self.made_by.items()}, self.n, self.graph.copy())
+                self.killed.copy(), {k: list(v) for k, v in self.made_by.items()}, dict(self.harvests), self.n,
+                self.graph.copy())
 
     def _restore(self, s: tuple) -> None:
-        self.stock, self.other, self.used_blocks, self.killed, self.made_by, self.n, self.graph = s
+        (self.stock, self.other, self.used_blocks, self.killed, self.made_by, self.harvests, self.n,
+         self.graph) = s
 
     def _new(self, kind: str, target: str, count: int, desc: str, est: float, deps: Iterable[str],
              **params: object) -> str:
@@ -109,6 +114,10 @@ class _Farm:
             free.sort(key=lambda p: (math.dist(p, self.depot), p))
             chosen = free[:k]
             self.used_blocks.update(chosen)
+            self.stock[item] += k * per - need
+            if block in self.harvests:  # one trip for the same block: no tool passed back and forth
+                return [self._extend(self.harvests[block], need, chosen, rule.hardness)]
+            self.stock[item] -= k * per - need
             deps: list[str] = []
             tool = None
             if rule.tools is not None:
@@ -120,8 +129,19 @@ class _Farm:
                             block=block, positions=chosen, tool=tool)
             if tool is not None:
                 self.made_by[tool] = [sid]  # the next user waits for the tool to come back
+            self.harvests[block] = sid
             return [sid]
         return None
+
+    def _extend(self, sid: str, need: int, more: list[Pos], hardness: float) -> str:
+        old = self.graph.subtask(sid)
+        dig = max(self.rules.durations.min_dig, hardness * 1.5 / 6.0)
+        st = Subtask(old.id, old.kind, f"harvest {old.count + need} {old.target} from {old.params['block']}",
+                     old.target, old.count + need, round(old.est_duration + len(more) * dig, 3),
+                     {**old.params, "positions": [*old.params["positions"], *more]},
+                     {"depot_has": [old.target, old.count + need]}, old.produces)
+        self.graph.add(st)  # a new object: a restored snapshot keeps the old one
+        return sid
 
     def _tool(self, tools: frozenset[str], depth: int) -> tuple[str, list[str]]:
         order = sorted(tools, key=lambda t: (-self.rules.tool_speed.get(t, 1.0), t))
@@ -314,6 +334,41 @@ def build_order(target: dict[Pos, tuple[str, str]], ground_y: int,
     return order, parent, scaffolds
 
 
+def _necessary_supports(order: list[Pos], chunk_of: dict[Pos, str], scaffolds: set[Pos], goal: BuildGoal,
+                        passable: frozenset[str]) -> list[tuple[str, str]]:
+    """Chunk edges X -> Y such that some block of Y has no other support once Y's other prerequisites stand.
+
+    A block needs an earlier solid neighbour, the ground, or an earlier block of its own chunk. Where
+    several chunks could hold it up, one edge suffices; edges that other prerequisites make redundant
+    are left out, so every edge is one that B truly needs.
+    """
+    index = {p: i for i, p in enumerate(order)}
+    solid = {p for p in order if p in scaffolds or goal.target[p][0] not in passable}
+    needs: dict[str, list[set[str]]] = {}  # chunk -> for each block, the chunks that could hold it
+    for p in order:
+        if p[1] == goal.ground_y:
+            continue
+        own = chunk_of[p]
+        sup = [q for d in NEIGHBOURS if (q := (p[0] + d[0], p[1] + d[1], p[2] + d[2])) in solid
+               and index[q] < index[p]]
+        if any(chunk_of[q] == own for q in sup):
+            continue
+        needs.setdefault(own, []).append({chunk_of[q] for q in sup})
+    first = {c: i for i, c in enumerate(dict.fromkeys(chunk_of[p] for p in order))}
+    edges: set[tuple[str, str]] = set()
+    for y, alts in needs.items():
+        for alt in alts:
+            if alt and not (alt & {x for x, yy in edges if yy == y}):
+                edges.add((min(alt, key=first.__getitem__), y))
+    g = nx.DiGraph(list(edges))
+    for x, y in sorted(edges, key=lambda e: (first[e[1]], first[e[0]])):
+        g.remove_edge(x, y)
+        anc = nx.ancestors(g, y) if y in g else set()
+        if not all(alt & anc for alt in needs[y] if x in alt):
+            g.add_edge(x, y)
+    return sorted(g.edges, key=lambda e: (first[e[0]], first[e[1]]))
+
+
 def decompose_construction(task: Task, goal: BuildGoal, rules: RuleSet, survey: Survey) -> TaskGraph:
     depot = survey.depot()
     graph = TaskGraph(task.id)
@@ -344,21 +399,19 @@ def decompose_construction(task: Task, goal: BuildGoal, rules: RuleSet, survey: 
                           produces=tuple(f"block@{p}" for p in part)))
         for p in part:
             chunk_of[p] = sid
-    for p, q in parent.items():
-        if q is not None and chunk_of[q] != chunk_of[p] and not graph.g.has_edge(chunk_of[q], chunk_of[p]):
-            graph.add_edge(chunk_of[q], chunk_of[p], origin="truth")
+    for x, y in _necessary_supports(order, chunk_of, scaffold_set, goal, rules.passable):
+        graph.add_edge(x, y, origin="truth")
     if scaffolds:
         sid = "clear_scaffold"
         est = len(scaffolds) * (d.min_dig + 0.75) + d.container
+        resting = sorted(p for p in order if p not in scaffold_set and parent.get(p) in scaffold_set)
         graph.add(Subtask(sid, "clear", f"remove {len(scaffolds)} scaffold blocks", "scaffold",
                           len(scaffolds), round(est, 3),
-                          {"depot": depot, "blocks": [list(p) for p in sorted(scaffolds, key=lambda q: -q[1])]},
+                          {"depot": depot, "blocks": [list(p) for p in sorted(scaffolds, key=lambda q: -q[1])],
+                           "wait_for": [[list(p), goal.target[p][0]] for p in resting]},
                           {"blocks_cleared": [list(p) for p in scaffolds]}))
-        for c in sorted({chunk_of[p] for p in order if p not in scaffold_set} | set()):
-            leaves = not any(graph.subtask(s).kind == "build" for s in graph.succs(c))
-            rests = any(parent.get(p) in scaffold_set for p in order if chunk_of[p] == c)
-            if leaves or rests:
-                graph.add_edge(c, sid, origin="truth")
+        for c in sorted({chunk_of[p] for p in resting}):
+            graph.add_edge(c, sid, origin="truth")
     return graph
 
 
@@ -378,7 +431,7 @@ def decompose_escape(task: Task, goal: EscapeGoal, rules: RuleSet, survey: Surve
         per_order = Counter(c.order for c in t.conditions)
         for i, c in enumerate(t.conditions):
             kind = rules.interactive.get(c.block)
-            room_p = {"room": room.index, "trigger": t.id, "pos": list(c.pos), "block": c.block,
+            room_p = {"room": room.index, "trigger": t.id, "pos": list(c.pos), "block": c.block, "cond": i,
                       "order": c.order, "hold": per_order[c.order] > 1 and t.mode == "and"}
             if kind == "plate":
                 st = Subtask(f"r{room.index}_stand_{i}", "stand", f"stand on the {c.block} at {c.pos}",

@@ -25,6 +25,7 @@ AGENT_NAMES = ("Alice", "Bob", "Cindy", "David", "Eve", "Frank", "Grace", "Heidi
                "Mallory", "Niaj")
 REJECT_COST = 0.5  # seconds an agent loses on an action the Judger refuses
 BUTTON_PULSE = 1.0
+_NO_TRIGGER = TriggerState({}, {})
 
 
 def agent_names(n: int) -> list[str]:
@@ -59,6 +60,8 @@ class CraftWorldEnv:
         self.state = self.task.world.build(self.agents, self.rules, random.Random(self._seed))
         for t in self.rules.triggers:
             self._ensure_trigger(t)
+        if self.rules.triggers:
+            self._update_triggers(0.0)
         return {a: self.observe(a) for a in self.agents}
 
     def action_specs(self) -> tuple[type[A.Action], ...]:
@@ -92,9 +95,12 @@ class CraftWorldEnv:
         st = self.state.agents[agent]
         solved = [bool(self.state.triggers.get(t.id) and self.state.triggers[t.id].fired)
                   for t in self.rules.triggers]
+        waiting = sorted({c.pos for t in self.rules.triggers for c in t.conditions
+                          if not (self.state.triggers.get(t.id) and self.state.triggers[t.id].fired)
+                          and not self.state.triggers.get(t.id, _NO_TRIGGER).registered.get((c.block, c.pos))})
         return {"position": st.pos, "inventory": dict(st.inventory), "time": st.clock,
                 "room": self.state.room_of(st.pos[2]) if self.state.rooms else None,
-                "rooms_solved": solved}
+                "rooms_solved": solved, "conditions_waiting": waiting}
 
     def score(self) -> Score:
         goal = self.task.goal
@@ -143,6 +149,8 @@ class CraftWorldEnv:
     def rerule(self, change: RuleChange) -> CraftWorldEnv:
         other = self.fork()
         other.rules = self.rules.changed(change)
+        if other.rules.triggers:  # a trigger left with no condition fires at once
+            other._update_triggers(other.now())
         return other
 
     # ---- WorldView -------------------------------------------------------------------------
@@ -388,8 +396,7 @@ class CraftWorldEnv:
     # ---- escape-room triggers ----------------------------------------------------------------
     def _ensure_trigger(self, t: Trigger) -> None:
         if t.id not in self.state.triggers:
-            n = len(t.conditions)
-            self.state.triggers[t.id] = TriggerState([-1e9] * n, [False] * n)
+            self.state.triggers[t.id] = TriggerState({}, {})
 
     def _condition_now(self, cond: Any, now: float) -> bool:
         b = self.state.block(cond.pos)
@@ -412,26 +419,29 @@ class CraftWorldEnv:
             if ts is None:
                 self._ensure_trigger(t)
                 ts = self.state.triggers[t.id]
-            if ts.fired or not t.conditions:
-                if not t.conditions and not ts.fired:
-                    self._fire(t, ts, now)
+            if ts.fired:
                 continue
-            lowest = min((c.order for i, c in enumerate(t.conditions) if not ts.registered[i]), default=None)
+            if not t.conditions:
+                self._fire(t, ts, now)
+                continue
+            keys = [(c.block, c.pos) for c in t.conditions]
+            lowest = min((c.order for c, k in zip(t.conditions, keys, strict=True) if not ts.registered.get(k)),
+                         default=None)
             live = 0
-            for i, c in enumerate(t.conditions):
+            for c, k in zip(t.conditions, keys, strict=True):
                 if self._condition_now(c, now):
                     live += 1
-                    ts.last_true[i] = now
+                    ts.last_true[k] = now
                     if lowest is not None and c.order <= lowest:
-                        ts.registered[i] = True
+                        ts.registered[k] = True
             ts.best_fraction = max(ts.best_fraction, live / len(t.conditions))
-            window = [ts.last_true[i] for i in range(len(t.conditions))]
             if t.mode == "or":
-                ok = any(ts.registered)
+                ok = any(ts.registered.get(k) for k in keys)
             else:
                 top = max(c.order for c in t.conditions)
-                final = [i for i, c in enumerate(t.conditions) if c.order == top]
-                ok = all(ts.registered) and all(now - window[i] <= t.wait_interval for i in final)
+                final = [k for c, k in zip(t.conditions, keys, strict=True) if c.order == top]
+                ok = all(ts.registered.get(k) for k in keys) and all(
+                    now - ts.last_true.get(k, -1e9) <= t.wait_interval for k in final)
             if ok:
                 self._fire(t, ts, now)
 

@@ -54,8 +54,8 @@ class RoomSpec:
 
 @dataclass(slots=True)
 class TriggerState:
-    last_true: list[float]
-    registered: list[bool]
+    last_true: dict[tuple[str, Pos], float]  # by condition (block, position)
+    registered: dict[tuple[str, Pos], bool]
     fired: bool = False
     fired_at: float = -1.0
     best_fraction: float = 0.0
@@ -107,7 +107,7 @@ class WorldState:
             agents={n: AgentState(a.name, a.pos, dict(a.inventory), a.held, a.clock, a.busy)
                     for n, a in self.agents.items()},
             rooms=list(self.rooms),
-            triggers={k: TriggerState(list(t.last_true), list(t.registered), t.fired, t.fired_at, t.best_fraction)
+            triggers={k: TriggerState(dict(t.last_true), dict(t.registered), t.fired, t.fired_at, t.best_fraction)
                       for k, t in self.triggers.items()},
             achieved=set(self.achieved), owners=dict(self.owners),
             intervals={k: list(v) for k, v in self.intervals.items()}, passable=self.passable,

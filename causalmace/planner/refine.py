@@ -1,0 +1,239 @@
+"""The causal refiner: checks each planned edge A -> B by intervention on the game rules.
+
+For each rule r that could ground the edge (one that makes B's item and uses A's item),
+
+    ATE_r(A -> B) = P(B needs A | rules) - P(B needs A | do(r changed))
+
+and an edge whose |ATE| stays below a threshold under every intervention is pruned as a
+hallucination. "B needs A" is judged in a world where B's other prerequisites are done: B fails
+without A but succeeds with it. Two estimators answer that question behind one interface:
+
+* ``env``: the simulator does, on a fork of the world, re-ruled for the intervention. No tokens.
+* ``llm``: the LLM is asked the counterfactual question ``samples`` times per intervention; the share
+  of "still needed" answers estimates the probability (the paper's way).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import networkx as nx
+
+from causalmace.agent import Usage
+from causalmace.envs.protocol import Capability
+from causalmace.graph import Intervention, Subtask, TaskGraph
+from causalmace.llm import LLM, LLMRequest
+from causalmace.rules import RuleChange, RuleRef, RuleSet
+
+MAX_ACTIONS = 5000
+
+
+class Estimator(Protocol):
+    usage: Usage
+
+    def p_needs(self, graph: TaskGraph, a: str, b: str, change: RuleChange | None) -> float | None: ...
+
+
+def interventions(rules: RuleSet, a: Subtask, b: Subtask) -> list[RuleChange]:
+    """Rules that could ground A -> B, each changed so that B no longer uses A's item."""
+    item = a.target
+    wanted = [b.target, item] + ([b.params["block"]] if b.params.get("block") else [])
+    own = rules.relevant(wanted)
+    grounded = [r for r in own if rules.mentions(r, item) and _makes(rules, r, b)]
+    if b.kind in ("build", "scaffold", "clear") or a.kind in ("build", "scaffold"):
+        grounded.append(RuleRef("support", "placement"))
+    if "trigger" in a.params and a.params.get("room") != b.params.get("room"):
+        grounded.append(RuleRef("trigger", a.params["trigger"]))
+    elif "trigger" in a.params:
+        grounded.append(RuleRef("trigger", a.params["trigger"]))
+    if not grounded:  # nothing ties them: change B's own rule; a true edge would show an effect
+        grounded = [r for r in own if _makes(rules, r, b)][:1]
+    out: list[RuleChange] = []
+    for r in dict.fromkeys(grounded):
+        drop = a.params.get("block", item) if r.kind == "trigger" else item
+        out.append(RuleChange(r, drop=None if r.kind in ("smelt", "fuel", "use", "support", "dig") else drop))
+    return out
+
+
+def _makes(rules: RuleSet, ref: RuleRef, b: Subtask) -> bool:
+    if ref.kind == "recipe":
+        return ref.key == b.target
+    if ref.kind == "smelt":
+        return rules.smelting[ref.key].output == b.target
+    if ref.kind == "use":
+        return rules.uses[tuple(ref.key.split("@", 1))].gives == b.target  # type: ignore[index]
+    if ref.kind == "dig":
+        return b.params.get("block") == ref.key
+    if ref.kind == "fuel":
+        return b.kind == "smelt"
+    return False
+
+
+@dataclass
+class EnvEstimator:
+    """Answers "does B need A?" by trying it in forks of the simulator."""
+
+    env: Any
+    make_agent: Callable[[str], Any]
+    usage: Usage = field(default_factory=Usage)
+    runs: int = 0
+
+    def __post_init__(self) -> None:
+        missing = {Capability.FORK, Capability.RERULE} - set(self.env.capabilities)
+        if missing:
+            raise ValueError(f"the env estimator needs an env that can {', '.join(sorted(missing))}")
+
+    def _attempt(self, world: Any, graph: TaskGraph, ids: list[str], last: str) -> bool:
+        """Run ``ids`` (failures allowed), then ``last``; True if ``last`` succeeds."""
+        self.runs += 1
+        pool = list(world.agents)
+        standing: dict[str, int] = {}  # a player on a plate stays there until the room opens
+        for sid in [*ids, last]:
+            solved = world.observe(world.agents[0]).get("rooms_solved") or []
+            for name, room in list(standing.items()):
+                if room < len(solved) and solved[room]:
+                    del standing[name]
+                    pool.append(name)
+            st = graph.subtask(sid)
+            if not pool:
+                return False
+            if st.kind == "stand":
+                st = Subtask(st.id, st.kind, st.description, st.target, st.count, st.est_duration,
+                             {**st.params, "hold": False}, st.check)
+                name = pool.pop()
+                standing[name] = st.params.get("room", 0)
+            else:
+                name = pool[0]
+            ok = _run_one(world, self.make_agent(name), st)
+            if sid == last:
+                return ok
+        return False
+
+    def _probe(self, graph: TaskGraph, a: str, b: str, change: RuleChange | None,
+               everything: bool) -> float | None:
+        base = self.env.fork() if change is None else self.env.rerule(change)
+        g = graph.g
+        order = list(nx.lexicographical_topological_sort(g))
+        after_b = {b} | nx.descendants(g, b)
+        listed = list(g.nodes)  # the planner's own sequence
+        earlier = set(listed[:listed.index(b)]) if everything else set()
+        pool = earlier | nx.ancestors(g, b) | {a}
+        without = [s for s in order if s in pool and s != a and s not in after_b]
+        if self._attempt(base.fork(), graph, without, b):
+            return 0.0
+        with_a = [s for s in order if s in pool and s not in after_b]
+        if self._attempt(base.fork(), graph, with_a, b):
+            return 1.0
+        return None
+
+    def p_needs(self, graph: TaskGraph, a: str, b: str, change: RuleChange | None) -> float | None:
+        """1 if B fails without A and succeeds with it, 0 if B succeeds without A, None if B fails both ways.
+
+        B is tried once its other planned prerequisites are done, as it would run if the edge went.
+        If B cannot succeed even so (the planner missed one of its prerequisites), everything the plan
+        lists before B is done first as well, so a missing dependency does not pass for an effect of A.
+        """
+        p = self._probe(graph, a, b, change, everything=False)
+        return p if p is not None else self._probe(graph, a, b, change, everything=True)
+
+
+def _run_one(world: Any, agent: Any, st: Subtask) -> bool:
+    agent.start(st, world)
+    n = 0
+    while (action := agent.act(world)) is not None and n < MAX_ACTIONS:
+        r = world.apply(agent.name, action)
+        agent.feedback(r.status, r.message)
+        n += 1
+    return agent.outcome().done and n < MAX_ACTIONS
+
+
+@dataclass
+class LLMEstimator:
+    """Asks the LLM the counterfactual question; ``oracle`` lets the offline model answer from rules."""
+
+    llm: LLM
+    samples: int = 3
+    oracle: EnvEstimator | None = None
+    usage: Usage = field(default_factory=Usage)
+
+    def p_needs(self, graph: TaskGraph, a: str, b: str, change: RuleChange | None) -> float | None:
+        sa, sb = graph.subtask(a), graph.subtask(b)
+        cond = f"if the game changed so that {change}" if change else "under the normal rules"
+        q = (f"Subtask B: {sb.description}. Subtask A: {sa.description}. {cond.capitalize()}, "
+             "would B still need A to be done first? Answer JSON {\"still_needed\": true|false}.")
+        truth: dict[str, float | None] = {}
+
+        def oracle() -> bool:
+            if "v" not in truth:
+                truth["v"] = self.oracle.p_needs(graph, a, b, change) if self.oracle else None
+            return (truth["v"] or 0.0) >= 0.5
+
+        yes = 0
+        for _ in range(self.samples):
+            resp = self.llm.complete(LLMRequest([{"role": "user", "content": q}], "counterfactual",
+                                                context={"oracle": oracle}))
+            self.usage.add(resp.usage)
+            try:
+                yes += bool(json.loads(resp.text[resp.text.find("{"):resp.text.rfind("}") + 1])["still_needed"])
+            except (ValueError, KeyError, TypeError):
+                continue
+        return yes / self.samples
+
+
+@dataclass
+class RefineReport:
+    edges_before: int = 0
+    pruned: list[tuple[str, str]] = field(default_factory=list)
+    kept: list[tuple[str, str]] = field(default_factory=list)
+    interventions: int = 0
+
+
+def _judge(graph: TaskGraph, rules: RuleSet, estimator: Estimator, a: str, b: str, threshold: float,
+           report: RefineReport) -> bool:
+    """Estimate the edge's effects, record them on the edge, and say whether it stays."""
+    rec = graph.record(a, b)
+    rec.interventions.clear()
+    base = estimator.p_needs(graph, a, b, None)
+    rec.p_holds = base
+    if base is None:
+        rec.verdict, rec.note, rec.ate = "kept", "B failed with and without A: kept for safety", None
+        return True
+    best = 0.0
+    for change in interventions(rules, graph.subtask(a), graph.subtask(b)):
+        p = estimator.p_needs(graph, a, b, change)
+        effect = 0.0 if p is None else p
+        rec.interventions.append(Intervention(str(change), effect))
+        report.interventions += 1
+        best = max(best, abs(base - effect))
+    rec.ate = best if rec.interventions else base
+    keep = rec.ate >= threshold
+    rec.verdict = "kept" if keep else "pruned"
+    return keep
+
+
+def refine(graph: TaskGraph, rules: RuleSet, estimator: Estimator, threshold: float = 0.5) -> RefineReport:
+    """Prune the edges whose |ATE| is below ``threshold`` under every intervention; record each.
+
+    Every edge is judged in the planned graph first. An edge can look unneeded only because a
+    made-up one gave B another way, so each pruned edge is judged once more in the graph without the
+    pruned ones, and restored if B needs it there.
+    """
+    report = RefineReport(edges_before=len(graph.edges()))
+    pruned = [(a, b) for a, b in sorted(graph.edges())
+              if not _judge(graph, rules, estimator, a, b, threshold, report)]
+    records = {e: graph.record(*e) for e in pruned}
+    for a, b in pruned:
+        graph.remove_edge(a, b)
+    for a, b in pruned:
+        graph.g.add_edge(a, b, record=records[(a, b)])
+        if _judge(graph, rules, estimator, a, b, threshold, report):
+            graph.record(a, b).note = "needed once the made-up edges are gone"
+            continue
+        graph.pruned_records[(a, b)] = graph.record(a, b)
+        graph.remove_edge(a, b)
+    report.pruned = sorted(graph.pruned_records)
+    report.kept = sorted(graph.edges())
+    return report
