@@ -110,6 +110,43 @@ def tasks_check(
         raise typer.Exit(1)
 
 
+@app.command("run")
+def run_cmd(
+    config: Annotated[Path, typer.Argument(help="a run config (YAML)")],
+    task: Annotated[str | None, typer.Option(help="task id (see 'causalmace tasks list')")] = None,
+    agents: Annotated[int | None, typer.Option(help="team size")] = None,
+    seed: Annotated[int | None, typer.Option(help="seed of the world and the offline model")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="override a key: a.b.c=value")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="where trace.jsonl and result.json go")] = Path("runs/last"),
+) -> None:
+    """Run one episode: plan, refine, schedule, act, judge; write the trace and the result."""
+    from causalmace.config import load_config
+    from causalmace.runner import run_episode
+
+    cfg = load_config(config, set_ or [], task=task, agents=agents, seed=seed)
+    if cfg.task is None:
+        raise UserError("no task given", file=str(config), key="task", expected="--task ID or task: in the config")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    r = run_episode(cfg, out_dir).result
+    g = r["graph"]
+    t = Table("", "", title=f"{r['task']} · {r['method']} · {r['agents']} agents · seed {r['seed']}")
+    t.add_row("completed", "yes" if r["completed"] else "[red]no[/red]")
+    t.add_row("completion", f"{r['completion']:.3f}")
+    t.add_row("makespan / lower bound", f"{r['makespan_s']:.1f} s / {r['lower_bound_s']:.1f} s"
+              f" = {r['makespan_over_bound'] or 0:.2f}")
+    t.add_row("efficiency · balance", f"{r['efficiency']:.2f} · {r['balance']:.3f}")
+    t.add_row("planned edges", f"{g['edges_initial']} ({g['spurious_initial']} made up, "
+              f"{g['missing_initial']} missing)")
+    t.add_row("refiner pruned", f"{g['edges_pruned']}: {g['spurious_pruned']} made up, {g['true_pruned']} true")
+    t.add_row("missing found by the Judger", str(g["missing_found"]))
+    t.add_row("LLM calls · tokens", f"{r['llm']['calls']} · {r['llm']['prompt_tokens']}+"
+              f"{r['llm']['completion_tokens']}")
+    out.print(t)
+    out.print(f"wrote {out_dir / 'trace.jsonl'} and {out_dir / 'result.json'}")
+    if not r["completed"]:
+        raise typer.Exit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors become a one-line message and exit code 2, never a traceback."""
     try:

@@ -84,8 +84,8 @@ class CraftWorldEnv:
         msg, duration, data = self._execute(agent, action, start)
         end = start + duration
         st.clock = end
-        st.busy += duration
-        if duration > 0 and not isinstance(action, A.Wait):
+        if duration > 0 and not isinstance(action, A.Wait):  # waiting is not work
+            st.busy += duration
             self.state.intervals.setdefault(agent, []).append((start, end))
         if self.rules.triggers:
             self._update_triggers(end)

@@ -1,0 +1,136 @@
+"""Typed run configuration: YAML files validated by pydantic, with includes and ``--set`` overrides.
+
+A file may name others under ``include:`` (paths relative to it); they are merged first and the
+file's own keys win. Every error names the file, the key and what was expected.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from causalmace.errors import UserError
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NoiseConfig(Strict):
+    spurious_edges: float = Field(0.0, ge=0, le=5, description="made-up edges, as a fraction of the true ones")
+    missing_edges: float = Field(0.0, ge=0, le=1, description="fraction of true edges left out")
+    answer_flip: float = Field(0.0, ge=0, le=1, description="chance a counterfactual answer is wrong")
+
+
+class LLMConfig(Strict):
+    provider: Literal["symbolic"] = "symbolic"
+    model: str = "symbolic"
+    seed: int = 0
+    noise: NoiseConfig = Field(default_factory=NoiseConfig)
+
+
+class RefinerConfig(Strict):
+    enabled: bool = True
+    estimator: Literal["env", "llm"] = "env"
+    threshold: float = Field(0.5, gt=0, le=1)
+    samples: int = Field(3, ge=1, le=50)
+
+
+class SchedulerConfig(Strict):
+    type: Literal["busy_rate"] = "busy_rate"
+
+
+class WorkersConfig(Strict):
+    backend: Literal["local"] = "local"
+    agent: str = "scripted"
+
+
+class LimitsConfig(Strict):
+    max_actions: int = Field(200_000, ge=1)
+    max_attempts: int = Field(6, ge=1)
+    max_time_s: float = Field(36_000.0, gt=0)
+
+
+class RunConfig(Strict):
+    env: str
+    task: str | None = None
+    agents: int = Field(3, ge=1, le=64)
+    seed: int = 0
+    think_time_s: float = Field(0.0, ge=0)
+    method: str = "causalmace"
+    llm: LLMConfig = Field(default_factory=LLMConfig)
+    refiner: RefinerConfig = Field(default_factory=RefinerConfig)
+    scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
+    workers: WorkersConfig = Field(default_factory=WorkersConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    path = path.resolve()
+    if path in seen:
+        raise UserError("includes itself", file=str(path), key="include")
+    try:
+        data = yaml.safe_load(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise UserError("file not found", file=str(path)) from None
+    except yaml.YAMLError as e:
+        raise UserError(f"not valid YAML: {e}", file=str(path)) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise UserError("top level must be a mapping", file=str(path), expected="key: value pairs")
+    includes = data.pop("include", [])
+    if isinstance(includes, str):
+        includes = [includes]
+    if not isinstance(includes, list):
+        raise UserError("must be a path or a list of paths", file=str(path), key="include")
+    merged: dict[str, Any] = {}
+    for inc in includes:
+        merged = _merge(merged, _read(path.parent / str(inc), (*seen, path)))
+    return _merge(merged, data)
+
+
+def _set(data: dict[str, Any], assignment: str) -> None:
+    key, sep, raw = assignment.partition("=")
+    if not sep or not key:
+        raise UserError(f"bad override {assignment!r}", key="--set", expected="key.path=value")
+    value = yaml.safe_load(raw) if raw else ""
+    node = data
+    parts = key.split(".")
+    for p in parts[:-1]:
+        nxt = node.setdefault(p, {})
+        if not isinstance(nxt, dict):
+            raise UserError(f"{p!r} is not a section", key=key, expected="a dotted path to a setting")
+        node = nxt
+    node[parts[-1]] = value
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None, **direct: Any) -> RunConfig:
+    """Read, merge, override (``--set`` first, then explicit CLI options) and validate a run config."""
+    path = Path(path)
+    data = _read(path)
+    for o in overrides or []:
+        _set(data, o)
+    for k, v in direct.items():
+        if v is not None:
+            data[k] = v
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        key = ".".join(str(x) for x in err["loc"])
+        expected = err["msg"]
+        if err["type"] == "extra_forbidden":
+            expected = "one of the documented keys; this one is unknown"
+        raise UserError(f"invalid value {err.get('input')!r}" if err["type"] != "missing" else "missing",
+                        file=str(path), key=key, expected=expected) from None

@@ -1,0 +1,229 @@
+"""One episode end to end: plan, refine, schedule, run the Workers, judge, score.
+
+The loop always moves the agent whose simulated clock is earliest (ties by name), so the world
+applies actions in a well-defined order whatever the Workers' own timing.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from causalmace import registry, scoring
+from causalmace.actions import Wait
+from causalmace.agent import Usage
+from causalmace.config import RunConfig
+from causalmace.graph import TaskGraph
+from causalmace.llm.symbolic import Noise, SymbolicLLM
+from causalmace.planner import planner as planner_mod
+from causalmace.planner.refine import EnvEstimator, LLMEstimator, refine
+from causalmace.planner.symbolic import decompose as true_graph
+from causalmace.scheduler import BusyRateScheduler
+from causalmace.trace import Trace
+from causalmace.workers import LocalWorkers
+
+POS = re.compile(r"\((-?\d+), (-?\d+), (-?\d+)\)")
+
+
+def make_llm(cfg: RunConfig) -> SymbolicLLM:
+    n = cfg.llm.noise
+    return SymbolicLLM(Noise(n.spurious_edges, n.missing_edges, n.answer_flip), seed=cfg.llm.seed + cfg.seed)
+
+
+def reference_durations(env: Any, graph: TaskGraph, make_agent: Any) -> dict[str, float]:
+    """Each subtask's duration when one agent runs the true plan: the lower bound's work figures."""
+    world = env.fork()
+    agent = make_agent(world.agents[0])
+    out: dict[str, float] = {}
+    for sid in graph.topo_order():
+        start = world.clock(agent.name)
+        agent.start(graph.subtask(sid), world)
+        while (a := agent.act(world)) is not None:
+            r = world.apply(agent.name, a)
+            agent.feedback(r.status, r.message)
+        out[sid] = world.clock(agent.name) - start
+    return out
+
+
+def repair(graph: TaskGraph, sid: str, missing: list[str]) -> list[tuple[str, str]]:
+    """Edges the Judger's refusal reveals: whoever makes what was missing goes first."""
+    st = graph.subtask(sid)
+    found: list[str] = []
+    for m in missing:
+        if m.startswith(("support@", "block@")):
+            p = tuple(int(x) for x in POS.search(m).groups())  # type: ignore[union-attr]
+            cells = {p} if m.startswith("block@") else {
+                (p[0] + d[0], p[1] + d[1], p[2] + d[2])
+                for d in ((1, 0, 0), (-1, 0, 0), (0, 1, 0), (0, -1, 0), (0, 0, 1), (0, 0, -1))}
+            found += [s.id for s in graph.subtasks()
+                      if any(tuple(b[0]) in cells for b in s.params.get("blocks", []))]
+        elif m.startswith("room:"):
+            r = int(m.split(":")[1])
+            found += [s.id for s in graph.subtasks() if s.params.get("room") == r]
+        elif m.startswith("order:"):
+            r = int(m.split(":")[1])
+            found += [s.id for s in graph.subtasks() if s.params.get("room") == r
+                      and s.params.get("order", 0) < st.params.get("order", 0)]
+        else:
+            found += [s.id for s in graph.subtasks() if s.target == m and s.kind not in ("build", "scaffold")]
+    added: list[tuple[str, str]] = []
+    for f in dict.fromkeys(found):
+        if f == sid or graph.g.has_edge(f, sid) or nx.has_path(graph.g, sid, f):
+            continue
+        rec = graph.add_edge(f, sid, origin="judger", note=f"found missing: {', '.join(missing)}")
+        rec.verdict = "added"
+        added.append((f, sid))
+    return added
+
+
+@dataclass
+class Episode:
+    result: dict[str, Any]
+    trace: Trace
+    graph: TaskGraph
+
+
+def run_episode(cfg: RunConfig, out_dir: Path | None = None) -> Episode:
+    wall0 = time.perf_counter()
+    env = registry.make(cfg.env, task=cfg.task, agents=cfg.agents, think_time=cfg.think_time_s)
+    env.reset(cfg.seed)
+    task = env.task
+    trace = Trace(out_dir / "trace.jsonl" if out_dir else None)
+    try:
+        return _run(cfg, env, task, trace, wall0, out_dir)
+    finally:
+        trace.close()
+
+
+def _run(cfg: RunConfig, env: Any, task: Any, trace: Trace, wall0: float, out_dir: Path | None) -> Episode:
+    def agent_factory(name: str) -> Any:
+        return registry.make_agent(cfg.workers.agent, agent_name=name)
+
+    survey = env.survey()
+    truth = true_graph(task, env.rules, survey)
+    true_edges = set(truth.edges())
+    llm = make_llm(cfg)
+    graph, plan = planner_mod.decompose(task, env.rules, survey, llm)
+    planned = set(graph.edges())
+    trace.emit("plan", 0.0, task=task.id, nodes=len(graph), edges=sorted(planned), cycles=plan.cycles,
+               dropped=plan.dropped_edges)
+    refine_usage = Usage()
+    pruned: set[tuple[str, str]] = set()
+    if cfg.refiner.enabled and graph.edges():
+        env_est = EnvEstimator(env, agent_factory)
+        est: Any = env_est
+        if cfg.refiner.estimator == "llm":
+            est = LLMEstimator(llm, samples=cfg.refiner.samples, oracle=env_est)
+        report = refine(graph, env.rules, est, cfg.refiner.threshold)
+        pruned = set(report.pruned)
+        for a, b in sorted(pruned):
+            rec = graph.pruned_records[(a, b)]
+            trace.emit("graph", 0.0, change="prune", edge=[a, b], ate=rec.ate, p_holds=rec.p_holds,
+                       interventions=[[i.change, i.effect] for i in rec.interventions])
+    workers = LocalWorkers(env.agents, cfg.workers.agent)
+    scheduler = BusyRateScheduler(graph)
+    trace.emit("lines", 0.0, lines=scheduler.lines)
+    current: dict[str, str | None] = {a: None for a in env.agents}
+    done: set[str] = set()
+    abandoned: set[str] = set()
+    attempts: dict[str, int] = {}
+    missing_found: set[tuple[str, str]] = set()
+    n_actions = 0
+    limit_hit = ""
+    while len(done) + len(abandoned) < len(graph):
+        agent = min(env.agents, key=lambda a: (env.clock(a), a))
+        now = env.clock(agent)
+        if n_actions >= cfg.limits.max_actions or now > cfg.limits.max_time_s:
+            limit_hit = "actions" if n_actions >= cfg.limits.max_actions else "time"
+            break
+        sid = current[agent]
+        if sid is None:
+            running = {s for s in current.values() if s}
+            ready = {s for s in graph.g.nodes if s not in done and s not in abandoned and s not in running
+                     and all(p in done or p in abandoned for p in graph.preds(s))}
+            sid = scheduler.assign(agent, ready)
+            if sid is None:
+                busy = [env.clock(a) for a, s in current.items() if s]
+                if not busy:
+                    limit_hit = "deadlock"
+                    break
+                env.apply(agent, Wait(seconds=max(0.05, min(busy) - now + 1e-3)))
+                continue
+            current[agent] = sid
+            attempts[sid] = attempts.get(sid, 0) + 1
+            trace.emit("decision", now, agent=agent, subtask=sid, attempt=attempts[sid],
+                       busy={str(k): round(scheduler.busy(k), 4) for k in range(len(scheduler.lines))})
+            workers.start(agent, graph.subtask(sid), env)
+        action = workers.act(agent, env)
+        if action is None:
+            out = workers.outcome(agent)
+            current[agent] = None
+            scheduler.finished(agent, sid, out.done)
+            if out.done:
+                done.add(sid)
+                trace.emit("subtask", env.clock(agent), agent=agent, subtask=sid, status="done")
+                continue
+            added = repair(graph, sid, out.missing)
+            for e in added:
+                if e in true_edges:
+                    missing_found.add(e)
+                trace.emit("graph", env.clock(agent), change="add", edge=list(e), origin="judger",
+                           reason=out.reason)
+            if attempts[sid] >= cfg.limits.max_attempts:
+                abandoned.add(sid)
+            trace.emit("subtask", env.clock(agent), agent=agent, subtask=sid, status="failed",
+                       reason=out.reason, abandoned=sid in abandoned)
+            continue
+        start = env.clock(agent)
+        result = env.apply(agent, action)
+        n_actions += 1
+        workers.feedback(agent, result.status, result.message)
+        trace.emit("action", start, agent=agent, subtask=sid, action=action.model_dump(), ok=result.status,
+                   message=result.message, duration=result.duration)
+    score = env.score()
+    intervals = env.intervals()
+    flat = [iv for ivs in intervals.values() for iv in ivs]
+    makespan = max((e for _, e in flat), default=0.0)
+    durations = reference_durations(env_fresh(cfg), truth, agent_factory)
+    lb = scoring.makespan_lower_bound(durations, truth.edges(), cfg.agents)
+    llm_usage = Usage()
+    llm_usage.add(llm.usage)
+    llm_usage.add(refine_usage)
+    llm_usage.add(workers.usage())
+    result = {
+        "task": task.id, "suite": task.suite, "env": cfg.env, "method": cfg.method, "agents": cfg.agents,
+        "seed": cfg.seed, "completed": bool(score.completed), "completion": round(score.completion, 6),
+        "score": {k: round(v, 6) for k, v in score.detail.items()},
+        "efficiency": round(scoring.efficiency(task.t_max, flat), 6),
+        "balance": round(scoring.balance(env.busy_times(), cfg.agents), 6),
+        "makespan_s": round(makespan, 6), "lower_bound_s": round(lb, 6),
+        "makespan_over_bound": round(makespan / lb, 6) if lb > 0 else None,
+        "t_max_s": round(task.t_max, 6), "actions": n_actions, "stopped": limit_hit or "finished",
+        "graph": {
+            "nodes": len(graph), "edges_initial": len(planned), "edges_true": len(true_edges),
+            "spurious_initial": len(planned - true_edges), "missing_initial": len(true_edges - planned),
+            "edges_pruned": len(pruned), "spurious_pruned": len(pruned - true_edges),
+            "true_pruned": len(pruned & true_edges), "missing_found": len(missing_found),
+            "subtasks_abandoned": len(abandoned),
+        },
+        "llm": llm_usage.as_dict(),
+        "wall_s": round(time.perf_counter() - wall0, 3),
+    }
+    trace.emit("score", makespan, **{k: v for k, v in result.items() if k != "wall_s"})
+    if out_dir is not None:
+        import json
+
+        (out_dir / "result.json").write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
+        (out_dir / "graph.json").write_text(graph.dumps() + "\n")
+    return Episode(result, trace, graph)
+
+
+def env_fresh(cfg: RunConfig) -> Any:
+    env = registry.make(cfg.env, task=cfg.task, agents=1, think_time=cfg.think_time_s)
+    env.reset(cfg.seed)
+    return env

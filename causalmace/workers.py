@@ -1,0 +1,50 @@
+"""Workers run the agents' policies; the episode loop owns the world and its clock.
+
+The local backend keeps every policy in this process. A backend only has to give each agent a
+policy that answers ``start`` / ``act`` / ``feedback`` / ``outcome``; the world applies the actions it
+returns in simulated-time order, whichever backend answered.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from causalmace import registry
+from causalmace.actions import Action
+from causalmace.agent import Outcome, Usage
+from causalmace.graph import Subtask
+
+
+class Workers(Protocol):
+    def start(self, agent: str, subtask: Subtask, world: Any) -> None: ...
+    def act(self, agent: str, world: Any) -> Action | None: ...
+    def feedback(self, agent: str, ok: bool, message: str) -> None: ...
+    def outcome(self, agent: str) -> Outcome: ...
+    def usage(self) -> Usage: ...
+    def close(self) -> None: ...
+
+
+class LocalWorkers:
+    def __init__(self, agents: list[str], policy: str = "scripted", **kwargs: Any) -> None:
+        self.policies = {a: registry.make_agent(policy, agent_name=a, **kwargs) for a in agents}
+
+    def start(self, agent: str, subtask: Subtask, world: Any) -> None:
+        self.policies[agent].start(subtask, world)
+
+    def act(self, agent: str, world: Any) -> Action | None:
+        return self.policies[agent].act(world)
+
+    def feedback(self, agent: str, ok: bool, message: str) -> None:
+        self.policies[agent].feedback(ok, message)
+
+    def outcome(self, agent: str) -> Outcome:
+        return self.policies[agent].outcome()
+
+    def usage(self) -> Usage:
+        total = Usage()
+        for p in self.policies.values():
+            total.add(p.usage)
+        return total
+
+    def close(self) -> None:
+        return None
