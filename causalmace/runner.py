@@ -18,6 +18,7 @@ from causalmace import registry, scoring
 from causalmace.actions import Wait
 from causalmace.agent import Usage
 from causalmace.config import RunConfig
+from causalmace.execute import run_in_turn
 from causalmace.graph import TaskGraph
 from causalmace.llm.symbolic import Noise, SymbolicLLM
 from causalmace.planner import planner as planner_mod
@@ -36,18 +37,9 @@ def make_llm(cfg: RunConfig) -> SymbolicLLM:
 
 
 def reference_durations(env: Any, graph: TaskGraph, make_agent: Any) -> dict[str, float]:
-    """Each subtask's duration when one agent runs the true plan: the lower bound's work figures."""
-    world = env.fork()
-    agent = make_agent(world.agents[0])
-    out: dict[str, float] = {}
-    for sid in graph.topo_order():
-        start = world.clock(agent.name)
-        agent.start(graph.subtask(sid), world)
-        while (a := agent.act(world)) is not None:
-            r = world.apply(agent.name, a)
-            agent.feedback(r.status, r.message)
-        out[sid] = world.clock(agent.name) - start
-    return out
+    """Each subtask's work when the true plan runs in turn on a fresh fork: the lower bound's figures."""
+    done = run_in_turn(env.fork(), graph, graph.topo_order(), make_agent)
+    return {sid: d for sid, (_, d) in done.items()}
 
 
 def repair(graph: TaskGraph, sid: str, missing: list[str]) -> list[tuple[str, str]]:
@@ -104,6 +96,7 @@ def _run(cfg: RunConfig, env: Any, task: Any, trace: Trace, wall0: float, out_di
     def agent_factory(name: str) -> Any:
         return registry.make_agent(cfg.workers.agent, agent_name=name)
 
+    fresh = env.fork()
     survey = env.survey()
     truth = true_graph(task, env.rules, survey)
     true_edges = set(truth.edges())
@@ -189,7 +182,7 @@ def _run(cfg: RunConfig, env: Any, task: Any, trace: Trace, wall0: float, out_di
     intervals = env.intervals()
     flat = [iv for ivs in intervals.values() for iv in ivs]
     makespan = max((e for _, e in flat), default=0.0)
-    durations = reference_durations(env_fresh(cfg), truth, agent_factory)
+    durations = reference_durations(fresh, truth, agent_factory)
     lb = scoring.makespan_lower_bound(durations, truth.edges(), cfg.agents)
     llm_usage = Usage()
     llm_usage.add(llm.usage)
@@ -221,9 +214,3 @@ def _run(cfg: RunConfig, env: Any, task: Any, trace: Trace, wall0: float, out_di
         (out_dir / "result.json").write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
         (out_dir / "graph.json").write_text(graph.dumps() + "\n")
     return Episode(result, trace, graph)
-
-
-def env_fresh(cfg: RunConfig) -> Any:
-    env = registry.make(cfg.env, task=cfg.task, agents=1, think_time=cfg.think_time_s)
-    env.reset(cfg.seed)
-    return env

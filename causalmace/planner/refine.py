@@ -24,11 +24,10 @@ import networkx as nx
 
 from causalmace.agent import Usage
 from causalmace.envs.protocol import Capability
+from causalmace.execute import run_in_turn
 from causalmace.graph import Intervention, Subtask, TaskGraph
 from causalmace.llm import LLM, LLMRequest
 from causalmace.rules import RuleChange, RuleRef, RuleSet
-
-MAX_ACTIONS = 5000
 
 
 class Estimator(Protocol):
@@ -89,28 +88,7 @@ class EnvEstimator:
     def _attempt(self, world: Any, graph: TaskGraph, ids: list[str], last: str) -> bool:
         """Run ``ids`` (failures allowed), then ``last``; True if ``last`` succeeds."""
         self.runs += 1
-        pool = list(world.agents)
-        standing: dict[str, int] = {}  # a player on a plate stays there until the room opens
-        for sid in [*ids, last]:
-            solved = world.observe(world.agents[0]).get("rooms_solved") or []
-            for name, room in list(standing.items()):
-                if room < len(solved) and solved[room]:
-                    del standing[name]
-                    pool.append(name)
-            st = graph.subtask(sid)
-            if not pool:
-                return False
-            if st.kind == "stand":
-                st = Subtask(st.id, st.kind, st.description, st.target, st.count, st.est_duration,
-                             {**st.params, "hold": False}, st.check)
-                name = pool.pop()
-                standing[name] = st.params.get("room", 0)
-            else:
-                name = pool[0]
-            ok = _run_one(world, self.make_agent(name), st)
-            if sid == last:
-                return ok
-        return False
+        return run_in_turn(world, graph, [*ids, last], self.make_agent, stop_at=last).get(last, (False, 0))[0]
 
     def _probe(self, graph: TaskGraph, a: str, b: str, change: RuleChange | None,
                everything: bool) -> float | None:
@@ -138,16 +116,6 @@ class EnvEstimator:
         """
         p = self._probe(graph, a, b, change, everything=False)
         return p if p is not None else self._probe(graph, a, b, change, everything=True)
-
-
-def _run_one(world: Any, agent: Any, st: Subtask) -> bool:
-    agent.start(st, world)
-    n = 0
-    while (action := agent.act(world)) is not None and n < MAX_ACTIONS:
-        r = world.apply(agent.name, action)
-        agent.feedback(r.status, r.message)
-        n += 1
-    return agent.outcome().done and n < MAX_ACTIONS
 
 
 @dataclass
