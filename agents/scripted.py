@@ -162,7 +162,7 @@ class ScriptedSkillAgent:
         held = world.container(depot) if depot is not None else None
         for item, n in (held[0].items() if held else ()):
             have[item] = have.get(item, 0) + n
-        recipe = world.rules.recipe_for(st.target, have)  # the rules as they stand, not as planned
+        recipe = _choose_recipe(world.rules, st.target, have, {n for n, _ in st.params.get("inputs", [])})
         ops = st.params.get("ops", 1)
         inputs = [(n, c * ops) for n, c in recipe.inputs] if recipe is not None else st.params["inputs"]
         for item, n in inputs:
@@ -264,6 +264,18 @@ class ScriptedSkillAgent:
         if current is not None and current[0] != st.target:
             yield from self._do(A.MineBlock(x=pos[0], y=pos[1], z=pos[2]))
         yield from self._do(A.PlaceBlock(item_name=st.target, x=pos[0], y=pos[1], z=pos[2]))
+
+
+def _choose_recipe(rules: Any, item: str, have: dict[str, int], planned: set[str]) -> Any:
+    """The rules as they stand, not as planned: a recipe the stock covers, else the planned one."""
+    options = rules.recipes.get(item, ())
+    for r in options:
+        if all(have.get(n, 0) >= c for n, c in r.inputs):
+            return r
+    for r in options:
+        if {n for n, _ in r.inputs} <= planned:
+            return r
+    return options[0] if options else None
 
 
 def _missing(reason: str) -> list[str]:

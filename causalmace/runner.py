@@ -52,8 +52,8 @@ def repair(graph: TaskGraph, sid: str, missing: list[str]) -> list[tuple[str, st
             cells = {p} if m.startswith("block@") else {
                 (p[0] + d[0], p[1] + d[1], p[2] + d[2])
                 for d in ((1, 0, 0), (-1, 0, 0), (0, 1, 0), (0, -1, 0), (0, 0, 1), (0, 0, -1))}
-            found += [s.id for s in graph.subtasks()
-                      if any(tuple(b[0]) in cells for b in s.params.get("blocks", []))]
+            found += [s.id for s in graph.subtasks() if s.kind in ("build", "scaffold")
+                      and any(tuple(b[0]) in cells for b in s.params.get("blocks", []))]
         elif m.startswith("room:"):
             r = int(m.split(":")[1])
             found += [s.id for s in graph.subtasks() if s.params.get("room") == r]

@@ -186,8 +186,8 @@ def refine(graph: TaskGraph, rules: RuleSet, estimator: Estimator, threshold: fl
     """Prune the edges whose |ATE| is below ``threshold`` under every intervention; record each.
 
     Every edge is judged in the planned graph first. An edge can look unneeded only because a
-    made-up one gave B another way, so each pruned edge is judged once more in the graph without the
-    pruned ones, and restored if B needs it there.
+    made-up one gave B another way, so the pruned edges into each B are put back together and let go
+    of one at a time (latest-listed first), each judged again with what is left.
     """
     report = RefineReport(edges_before=len(graph.edges()))
     pruned = [(a, b) for a, b in sorted(graph.edges())
@@ -195,13 +195,17 @@ def refine(graph: TaskGraph, rules: RuleSet, estimator: Estimator, threshold: fl
     records = {e: graph.record(*e) for e in pruned}
     for a, b in pruned:
         graph.remove_edge(a, b)
-    for a, b in pruned:
-        graph.g.add_edge(a, b, record=records[(a, b)])
-        if _judge(graph, rules, estimator, a, b, threshold, report):
-            graph.record(a, b).note = "needed once the made-up edges are gone"
-            continue
-        graph.pruned_records[(a, b)] = graph.record(a, b)
-        graph.remove_edge(a, b)
+    listed = {n: i for i, n in enumerate(graph.g.nodes)}
+    for b in sorted({b for _, b in pruned}, key=listed.__getitem__):
+        mine = sorted((e for e in pruned if e[1] == b), key=lambda e: -listed[e[0]])
+        for a, _ in mine:  # put them all back, then let go of them one at a time, latest first
+            graph.g.add_edge(a, b, record=records[(a, b)])
+        for a, _ in mine:
+            if _judge(graph, rules, estimator, a, b, threshold, report):
+                graph.record(a, b).note = "needed once the made-up edges are gone"
+                continue
+            graph.pruned_records[(a, b)] = graph.record(a, b)
+            graph.remove_edge(a, b)
     report.pruned = sorted(graph.pruned_records)
     report.kept = sorted(graph.edges())
     return report
