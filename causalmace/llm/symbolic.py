@@ -68,8 +68,8 @@ class SymbolicLLM:
             noisy, _, _ = add_noise(truth, self.noise, self.rng)
             text = json.dumps(plan_json(noisy))
         elif request.purpose == "counterfactual":
-            holds = bool(request.context["oracle"]())
-            if self.rng.random() < self.noise.answer_flip:
+            holds = request.context["oracle"]()
+            if holds is not None and self.rng.random() < self.noise.answer_flip:
                 holds = not holds
             text = json.dumps({"still_needed": holds})
         else:

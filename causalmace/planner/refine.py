@@ -131,24 +131,30 @@ class LLMEstimator:
         sa, sb = graph.subtask(a), graph.subtask(b)
         cond = f"if the game changed so that {change}" if change else "under the normal rules"
         q = (f"Subtask B: {sb.description}. Subtask A: {sa.description}. {cond.capitalize()}, "
-             "would B still need A to be done first? Answer JSON {\"still_needed\": true|false}.")
+             "would B still need A to be done first? Answer JSON {\"still_needed\": true, false or null "
+             "if you cannot tell}.")
         truth: dict[str, float | None] = {}
 
-        def oracle() -> bool:
+        def oracle() -> bool | None:
             if "v" not in truth:
                 truth["v"] = self.oracle.p_needs(graph, a, b, change) if self.oracle else None
-            return (truth["v"] or 0.0) >= 0.5
+            v = truth["v"]
+            return None if v is None else v >= 0.5
 
-        yes = 0
+        yes = no = 0
         for _ in range(self.samples):
             resp = self.llm.complete(LLMRequest([{"role": "user", "content": q}], "counterfactual",
                                                 context={"oracle": oracle}))
             self.usage.add(resp.usage)
             try:
-                yes += bool(json.loads(resp.text[resp.text.find("{"):resp.text.rfind("}") + 1])["still_needed"])
+                answer = json.loads(resp.text[resp.text.find("{"):resp.text.rfind("}") + 1])["still_needed"]
             except (ValueError, KeyError, TypeError):
                 continue
-        return yes / self.samples
+            if answer is True:
+                yes += 1
+            elif answer is False:
+                no += 1
+        return yes / (yes + no) if yes + no else None  # no definite answer: no evidence
 
 
 @dataclass
