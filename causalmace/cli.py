@@ -116,6 +116,7 @@ def run_cmd(
     task: Annotated[str | None, typer.Option(help="task id (see 'causalmace tasks list')")] = None,
     agents: Annotated[int | None, typer.Option(help="team size")] = None,
     seed: Annotated[int | None, typer.Option(help="seed of the world and the offline model")] = None,
+    method: Annotated[str | None, typer.Option(help="a method from configs/methods/ (name or path)")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="override a key: a.b.c=value")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="where trace.jsonl and result.json go")] = Path("runs/last"),
 ) -> None:
@@ -123,7 +124,7 @@ def run_cmd(
     from causalmace.config import load_config
     from causalmace.runner import run_episode
 
-    cfg = load_config(config, set_ or [], task=task, agents=agents, seed=seed)
+    cfg = load_config(config, set_ or [], method=method, task=task, agents=agents, seed=seed)
     if cfg.task is None:
         raise UserError("no task given", file=str(config), key="task", expected="--task ID or task: in the config")
     out_dir.mkdir(parents=True, exist_ok=True)

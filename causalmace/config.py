@@ -40,7 +40,11 @@ class RefinerConfig(Strict):
 
 
 class SchedulerConfig(Strict):
-    type: Literal["busy_rate"] = "busy_rate"
+    type: Literal["busy_rate", "ready_greedy", "rounds", "single", "upward_rank"] = "busy_rate"
+
+
+class PlannerConfig(Strict):
+    use_edges: bool = True  # false: a flat list of subtasks, as AgentVerse works
 
 
 class WorkersConfig(Strict):
@@ -62,6 +66,7 @@ class RunConfig(Strict):
     think_time_s: float = Field(0.0, ge=0)
     method: str = "causalmace"
     llm: LLMConfig = Field(default_factory=LLMConfig)
+    planner: PlannerConfig = Field(default_factory=PlannerConfig)
     refiner: RefinerConfig = Field(default_factory=RefinerConfig)
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     workers: WorkersConfig = Field(default_factory=WorkersConfig)
@@ -115,10 +120,25 @@ def _set(data: dict[str, Any], assignment: str) -> None:
     node[parts[-1]] = value
 
 
-def load_config(path: str | Path, overrides: list[str] | None = None, **direct: Any) -> RunConfig:
-    """Read, merge, override (``--set`` first, then explicit CLI options) and validate a run config."""
+def method_file(config: Path, method: str) -> Path:
+    """A method by name (``configs/methods/NAME.yaml`` beside the config's folder) or by path."""
+    as_path = Path(method)
+    if as_path.suffix in (".yaml", ".yml"):
+        return as_path
+    for folder in (config.parent / "methods", config.parent.parent / "methods"):
+        if (folder / f"{method}.yaml").exists():
+            return folder / f"{method}.yaml"
+    raise UserError(f"no method {method!r}", file=str(config), key="method",
+                    expected=f"configs/methods/{method}.yaml or a path to a method YAML")
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None, method: str | None = None,
+                **direct: Any) -> RunConfig:
+    """Read, merge, override (method file, then ``--set``, then explicit CLI options) and validate."""
     path = Path(path)
     data = _read(path)
+    if method:
+        data = _merge(data, _read(method_file(path, method)))
     for o in overrides or []:
         _set(data, o)
     for k, v in direct.items():

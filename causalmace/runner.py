@@ -17,6 +17,7 @@ import networkx as nx
 from causalmace import registry, scoring
 from causalmace.actions import Wait
 from causalmace.agent import Usage
+from causalmace.baselines import ReadyGreedyScheduler, RoundsScheduler, SingleScheduler, UpwardRankScheduler
 from causalmace.config import RunConfig
 from causalmace.execute import run_in_turn
 from causalmace.graph import TaskGraph
@@ -24,7 +25,7 @@ from causalmace.llm.symbolic import Noise, SymbolicLLM
 from causalmace.planner import planner as planner_mod
 from causalmace.planner.refine import EnvEstimator, LLMEstimator, refine
 from causalmace.planner.symbolic import decompose as true_graph
-from causalmace.scheduler import BusyRateScheduler
+from causalmace.scheduler import BusyRateScheduler, Scheduler
 from causalmace.trace import Trace
 from causalmace.workers import LocalWorkers
 
@@ -34,6 +35,19 @@ POS = re.compile(r"\((-?\d+), (-?\d+), (-?\d+)\)")
 def make_llm(cfg: RunConfig) -> SymbolicLLM:
     n = cfg.llm.noise
     return SymbolicLLM(Noise(n.spurious_edges, n.missing_edges, n.answer_flip), seed=cfg.llm.seed + cfg.seed)
+
+
+def make_scheduler(cfg: RunConfig, graph: TaskGraph, agents: list[str], llm: Any) -> Scheduler:
+    kind = cfg.scheduler.type
+    if kind == "busy_rate":
+        return BusyRateScheduler(graph)
+    if kind == "ready_greedy":
+        return ReadyGreedyScheduler(graph, llm)
+    if kind == "rounds":
+        return RoundsScheduler(graph, agents, llm)
+    if kind == "single":
+        return SingleScheduler(graph, agents[0])
+    return UpwardRankScheduler(graph)
 
 
 def reference_durations(env: Any, graph: TaskGraph, make_agent: Any) -> dict[str, float]:
@@ -118,9 +132,13 @@ def _run(cfg: RunConfig, env: Any, task: Any, trace: Trace, wall0: float, out_di
             rec = graph.pruned_records[(a, b)]
             trace.emit("graph", 0.0, change="prune", edge=[a, b], ate=rec.ate, p_holds=rec.p_holds,
                        interventions=[[i.change, i.effect] for i in rec.interventions])
+    if not cfg.planner.use_edges:
+        for a, b in list(graph.edges()):
+            graph.remove_edge(a, b)
     workers = LocalWorkers(env.agents, cfg.workers.agent)
-    scheduler = BusyRateScheduler(graph)
-    trace.emit("lines", 0.0, lines=scheduler.lines)
+    scheduler = make_scheduler(cfg, graph, env.agents, llm)
+    if isinstance(scheduler, BusyRateScheduler):
+        trace.emit("lines", 0.0, lines=scheduler.lines)
     current: dict[str, str | None] = {a: None for a in env.agents}
     done: set[str] = set()
     abandoned: set[str] = set()
@@ -128,6 +146,7 @@ def _run(cfg: RunConfig, env: Any, task: Any, trace: Trace, wall0: float, out_di
     missing_found: set[tuple[str, str]] = set()
     n_actions = 0
     limit_hit = ""
+    stalled: set[str] = set()  # agents that found nothing to do since the world last changed
     while len(done) + len(abandoned) < len(graph):
         agent = min(env.agents, key=lambda a: (env.clock(a), a))
         now = env.clock(agent)
@@ -141,16 +160,21 @@ def _run(cfg: RunConfig, env: Any, task: Any, trace: Trace, wall0: float, out_di
                      and all(p in done or p in abandoned for p in graph.preds(s))}
             sid = scheduler.assign(agent, ready)
             if sid is None:
+                stalled.add(agent)
                 busy = [env.clock(a) for a, s in current.items() if s]
-                if not busy:
+                if not busy and stalled >= set(env.agents):
                     limit_hit = "deadlock"
                     break
-                env.apply(agent, Wait(seconds=max(0.05, min(busy) - now + 1e-3)))
+                later = [env.clock(a) for a in env.agents if a != agent and env.clock(a) > now]
+                until = min(busy) if busy else min(later, default=now)
+                env.apply(agent, Wait(seconds=max(0.05, until - now + 1e-3)))
                 continue
+            stalled.clear()
             current[agent] = sid
             attempts[sid] = attempts.get(sid, 0) + 1
-            trace.emit("decision", now, agent=agent, subtask=sid, attempt=attempts[sid],
-                       busy={str(k): round(scheduler.busy(k), 4) for k in range(len(scheduler.lines))})
+            extra = ({"busy": {str(k): round(scheduler.busy(k), 4) for k in range(len(scheduler.lines))}}
+                     if isinstance(scheduler, BusyRateScheduler) else {})
+            trace.emit("decision", now, agent=agent, subtask=sid, attempt=attempts[sid], **extra)
             workers.start(agent, graph.subtask(sid), env)
         action = workers.act(agent, env)
         if action is None:
@@ -161,7 +185,7 @@ def _run(cfg: RunConfig, env: Any, task: Any, trace: Trace, wall0: float, out_di
                 done.add(sid)
                 trace.emit("subtask", env.clock(agent), agent=agent, subtask=sid, status="done")
                 continue
-            added = repair(graph, sid, out.missing)
+            added = repair(graph, sid, out.missing) if cfg.planner.use_edges else []
             for e in added:
                 if e in true_edges:
                     missing_found.add(e)
@@ -172,6 +196,7 @@ def _run(cfg: RunConfig, env: Any, task: Any, trace: Trace, wall0: float, out_di
             trace.emit("subtask", env.clock(agent), agent=agent, subtask=sid, status="failed",
                        reason=out.reason, abandoned=sid in abandoned)
             continue
+        stalled.clear()
         start = env.clock(agent)
         result = env.apply(agent, action)
         n_actions += 1

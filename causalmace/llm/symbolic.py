@@ -72,6 +72,12 @@ class SymbolicLLM:
             if holds is not None and self.rng.random() < self.noise.answer_flip:
                 holds = not holds
             text = json.dumps({"still_needed": holds})
+        elif request.purpose == "assign":  # a controller's choice: the first ready subtask for each agent
+            ready = list(request.context.get("ready", []))
+            text = json.dumps([{"reason": "ready and first in the plan", "task_id": t, "agent": a}
+                               for a, t in zip(request.context.get("agents", []), ready, strict=False)])
+        elif request.purpose == "discuss":
+            text = json.dumps({"agent": request.context.get("agent"), "say": "I take the next open subtask."})
         else:
             raise ValueError(f"the symbolic model cannot answer {request.purpose!r}")
         usage = Usage(1, sum(count_tokens(m["content"]) for m in request.messages), count_tokens(text))
