@@ -180,6 +180,7 @@ def _run(cfg: RunConfig, env: Any, task: Any, trace: Trace, wall0: float, out_di
         if action is None:
             out = workers.outcome(agent)
             current[agent] = None
+            stalled.clear()
             scheduler.finished(agent, sid, out.done)
             if out.done:
                 done.add(sid)
