@@ -114,6 +114,10 @@ class ScriptedSkillAgent:
             except Failed:
                 pass
 
+    def _return(self, st: Subtask, world: Any, depot: Pos) -> Steps:
+        """Put everything carried back in the depot: what a lost Worker left in its hands."""
+        yield from self._store_all(world, depot, sorted(world.inventory(self.name)))
+
     def _fetch(self, st: Subtask, world: Any, depot: Pos) -> Steps:
         yield from self._near(world, tuple(st.params["source"]))
         yield from self._do(A.WithdrawItem(item_name=st.target, from_name="chest", item_count=st.count))
@@ -129,10 +133,16 @@ class ScriptedSkillAgent:
             yield from self._withdraw(world, depot, tool, 1)
         for p in st.params["positions"]:
             pos = tuple(p)
+            if world.block(pos) is None:  # dug already, by an earlier try of this subtask
+                continue
             yield from self._near(world, pos)
             yield from self._do(A.MineBlock(x=pos[0], y=pos[1], z=pos[2]))
         self._taken[st.target] = 1
         yield from self._store_all(world, depot, [st.target] + ([tool] if tool else []))
+        stock = world.container(depot)
+        have = stock[0].get(st.target, 0) if stock else 0
+        if have < st.count:
+            raise Failed(f"chest at {depot} has {have} {st.target}, not {st.count}")
 
     def _hunt(self, st: Subtask, world: Any, depot: Pos) -> Steps:
         for _ in range(st.params["kills"]):

@@ -117,6 +117,7 @@ def run_cmd(
     agents: Annotated[int | None, typer.Option(help="team size")] = None,
     seed: Annotated[int | None, typer.Option(help="seed of the world and the offline model")] = None,
     method: Annotated[str | None, typer.Option(help="a method from configs/methods/ (name or path)")] = None,
+    ray_address: Annotated[str | None, typer.Option(help="run the Workers on this Ray cluster")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="override a key: a.b.c=value")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="where trace.jsonl and result.json go")] = Path("runs/last"),
 ) -> None:
@@ -124,7 +125,10 @@ def run_cmd(
     from causalmace.config import load_config
     from causalmace.runner import run_episode
 
-    cfg = load_config(config, set_ or [], method=method, task=task, agents=agents, seed=seed)
+    sets = list(set_ or [])
+    if ray_address:
+        sets += ["workers.backend=ray", f"workers.ray.address={ray_address}"]
+    cfg = load_config(config, sets, method=method, task=task, agents=agents, seed=seed)
     if cfg.task is None:
         raise UserError("no task given", file=str(config), key="task", expected="--task ID or task: in the config")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -148,10 +152,57 @@ def run_cmd(
         raise typer.Exit(1)
 
 
+@app.command("bench")
+def bench_cmd(
+    config: Annotated[Path, typer.Argument(help="a bench config (YAML), e.g. configs/bench/villagerbench.yaml")],
+    methods: Annotated[str | None, typer.Option(help="comma-separated methods (files in methods_dir)")] = None,
+    suites: Annotated[str | None, typer.Option(help="comma-separated suites of the bench file")] = None,
+    agents: Annotated[str | None, typer.Option(help="comma-separated team sizes")] = None,
+    noise: Annotated[str | None, typer.Option(help="comma-separated planner noise levels")] = None,
+    seeds: Annotated[int | None, typer.Option(help="seeds per task (0..N-1)")] = None,
+    tasks: Annotated[str | None, typer.Option(help="first N tasks per suite, or 'all'")] = None,
+    jobs: Annotated[int | None, typer.Option(help="episodes in parallel")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="results directory [runs/bench/<config name>]")] = None,
+    resume: Annotated[bool, typer.Option(help="skip jobs whose result.json is already there")] = False,
+) -> None:
+    """Run a study (methods x suites x tasks x agents x noise x seeds) and summarize it with 95 % CIs."""
+    from causalmace.bench import load_bench, plan_jobs, run_bench, summary_table
+
+    def split(value: str | None, conv: type, option: str) -> list | None:
+        if value is None:
+            return None
+        try:
+            return [conv(v.strip()) for v in value.split(",") if v.strip()]
+        except ValueError:
+            raise UserError(f"bad list {value!r}", key=option, expected=f"comma-separated {conv.__name__}s") from None
+
+    bench = load_bench(config)
+    plan = plan_jobs(bench, methods=split(methods, str, "--methods"), suites=split(suites, str, "--suites"),
+                     agents=split(agents, int, "--agents"), noise=split(noise, float, "--noise"),
+                     seeds=seeds, tasks=tasks, jobs=jobs)
+    out_dir = out_dir or Path("runs/bench") / config.stem
+    n_jobs = jobs or bench.jobs
+    out.print(f"{len(plan)} episodes on {n_jobs} processes -> {out_dir}")
+    report = run_bench(plan, out_dir, resume=resume, jobs_n=n_jobs)
+    wide = out if out.is_terminal else Console(width=200)  # a log file should not wrap the table
+    wide.print(summary_table(report.rows, title=f"{len(report.results)}/{report.total} episodes"))
+    wide.print(f"ran {report.ran}, kept {report.skipped} from before; wrote {out_dir / 'summary.csv'} and "
+              f"{out_dir / 'summary.md'}")
+    for jid in report.errors:
+        out.print(f"[red]failed[/red] {jid}: see {out_dir / jid / 'error.txt'}")
+    if report.interrupted:
+        out.print("interrupted: finished results are kept; rerun with --resume to continue")
+        raise typer.Exit(130)
+    if report.errors:
+        raise typer.Exit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors become a one-line message and exit code 2, never a traceback."""
     try:
-        app(args=argv, prog_name="causalmace", standalone_mode=False)
+        rc = app(args=argv, prog_name="causalmace", standalone_mode=False)
+        if isinstance(rc, int) and rc:  # click hands typer.Exit's code back instead of raising it
+            sys.exit(rc)
     except UserError as e:
         print(f"causalmace: error: {e}", file=sys.stderr)
         sys.exit(2)

@@ -47,9 +47,17 @@ class PlannerConfig(Strict):
     use_edges: bool = True  # false: a flat list of subtasks, as AgentVerse works
 
 
+class RayConfig(Strict):
+    address: str | None = None  # join this cluster; None starts a small local runtime
+    timeout_s: float = Field(60.0, gt=0, description="a Worker silent this long is replaced")
+    object_store_mb: int = Field(100, ge=50)
+    num_cpus: int | None = None
+
+
 class WorkersConfig(Strict):
-    backend: Literal["local"] = "local"
+    backend: Literal["local", "ray"] = "local"
     agent: str = "scripted"
+    ray: RayConfig = Field(default_factory=RayConfig)
 
 
 class LimitsConfig(Strict):

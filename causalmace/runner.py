@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,21 +21,35 @@ from causalmace.agent import Usage
 from causalmace.baselines import ReadyGreedyScheduler, RoundsScheduler, SingleScheduler, UpwardRankScheduler
 from causalmace.config import RunConfig
 from causalmace.execute import run_in_turn
-from causalmace.graph import TaskGraph
+from causalmace.graph import Subtask, TaskGraph
 from causalmace.llm.symbolic import Noise, SymbolicLLM
 from causalmace.planner import planner as planner_mod
 from causalmace.planner.refine import EnvEstimator, LLMEstimator, refine
 from causalmace.planner.symbolic import decompose as true_graph
+from causalmace.ray_workers import WorkerLost
 from causalmace.scheduler import BusyRateScheduler, Scheduler
 from causalmace.trace import Trace
 from causalmace.workers import LocalWorkers
 
+RETURN = "__return__"
+FAIL_PAUSE_S = 1.0  # an agent whose subtask failed takes a moment before asking for work again
 POS = re.compile(r"\((-?\d+), (-?\d+), (-?\d+)\)")
 
 
 def make_llm(cfg: RunConfig) -> SymbolicLLM:
     n = cfg.llm.noise
     return SymbolicLLM(Noise(n.spurious_edges, n.missing_edges, n.answer_flip), seed=cfg.llm.seed + cfg.seed)
+
+
+def make_workers(cfg: RunConfig, env: Any) -> Any:
+    if cfg.workers.backend == "ray":
+        from causalmace.ray_workers import RayWorkers, init_ray
+
+        r = cfg.workers.ray
+        init_ray(r.address, r.object_store_mb, r.num_cpus)
+        kwargs = {"task": env.task.id, "agents": cfg.agents, "think_time": cfg.think_time_s}
+        return RayWorkers(cfg.env, kwargs, env.agents, cfg.workers.agent, r.timeout_s)
+    return LocalWorkers(env.agents, cfg.workers.agent)
 
 
 def make_scheduler(cfg: RunConfig, graph: TaskGraph, agents: list[str], llm: Any) -> Scheduler:
@@ -94,19 +109,22 @@ class Episode:
     graph: TaskGraph
 
 
-def run_episode(cfg: RunConfig, out_dir: Path | None = None) -> Episode:
+def run_episode(cfg: RunConfig, out_dir: Path | None = None,
+                on_action: Callable[[int, Any], None] | None = None) -> Episode:
+    """One episode. ``on_action(n, workers)`` runs after each applied action (fault-injection tests)."""
     wall0 = time.perf_counter()
     env = registry.make(cfg.env, task=cfg.task, agents=cfg.agents, think_time=cfg.think_time_s)
     env.reset(cfg.seed)
     task = env.task
     trace = Trace(out_dir / "trace.jsonl" if out_dir else None)
     try:
-        return _run(cfg, env, task, trace, wall0, out_dir)
+        return _run(cfg, env, task, trace, wall0, out_dir, on_action)
     finally:
         trace.close()
 
 
-def _run(cfg: RunConfig, env: Any, task: Any, trace: Trace, wall0: float, out_dir: Path | None) -> Episode:
+def _run(cfg: RunConfig, env: Any, task: Any, trace: Trace, wall0: float, out_dir: Path | None,
+         on_action: Callable[[int, Any], None] | None) -> Episode:
     def agent_factory(name: str) -> Any:
         return registry.make_agent(cfg.workers.agent, agent_name=name)
 
@@ -135,7 +153,7 @@ def _run(cfg: RunConfig, env: Any, task: Any, trace: Trace, wall0: float, out_di
     if not cfg.planner.use_edges:
         for a, b in list(graph.edges()):
             graph.remove_edge(a, b)
-    workers = LocalWorkers(env.agents, cfg.workers.agent)
+    workers = make_workers(cfg, env)
     scheduler = make_scheduler(cfg, graph, env.agents, llm)
     if isinstance(scheduler, BusyRateScheduler):
         trace.emit("lines", 0.0, lines=scheduler.lines)
@@ -147,6 +165,36 @@ def _run(cfg: RunConfig, env: Any, task: Any, trace: Trace, wall0: float, out_di
     n_actions = 0
     limit_hit = ""
     stalled: set[str] = set()  # agents that found nothing to do since the world last changed
+    depot = survey.depot()
+    held: dict[str, str] = {}  # agent returning items -> the subtask it lost
+    returning = Subtask(RETURN, "return", "put back what a lost Worker carried", "", params={"depot": depot})
+
+    def lose(agent: str, sid: str | None, err: WorkerLost) -> None:
+        old = workers.pids().get(agent) if hasattr(workers, "pids") else None
+        trace.emit("fault", env.clock(agent), agent=agent, subtask=sid, reason=str(err), pid=old)
+        pid = workers.replace(agent)
+        trace.emit("worker", env.clock(agent), agent=agent, change="replaced", pid=pid)
+        current[agent] = None
+        if sid == RETURN:
+            sid = held.pop(agent, None)
+        if depot is not None and env.inventory(agent):  # what it carried goes back before anyone retries
+            current[agent] = RETURN
+            if sid is not None:
+                held[agent] = sid
+            try:
+                workers.start(agent, returning, env)
+                return
+            except WorkerLost:
+                current[agent] = None
+                held.pop(agent, None)
+        release(agent, sid, str(err))
+
+    def release(agent: str, sid: str | None, reason: str) -> None:
+        if sid is not None:
+            scheduler.finished(agent, sid, False)
+            trace.emit("subtask", env.clock(agent), agent=agent, subtask=sid, status="lost", reason=reason,
+                       reassigned=True)
+
     while len(done) + len(abandoned) < len(graph):
         agent = min(env.agents, key=lambda a: (env.clock(a), a))
         now = env.clock(agent)
@@ -154,56 +202,65 @@ def _run(cfg: RunConfig, env: Any, task: Any, trace: Trace, wall0: float, out_di
             limit_hit = "actions" if n_actions >= cfg.limits.max_actions else "time"
             break
         sid = current[agent]
-        if sid is None:
-            running = {s for s in current.values() if s}
-            ready = {s for s in graph.g.nodes if s not in done and s not in abandoned and s not in running
-                     and all(p in done or p in abandoned for p in graph.preds(s))}
-            sid = scheduler.assign(agent, ready)
+        try:
             if sid is None:
-                stalled.add(agent)
-                busy = [env.clock(a) for a, s in current.items() if s]
-                if not busy and stalled >= set(env.agents):
-                    limit_hit = "deadlock"
-                    break
-                later = [env.clock(a) for a in env.agents if a != agent and env.clock(a) > now]
-                until = min(busy) if busy else min(later, default=now)
-                env.apply(agent, Wait(seconds=max(0.05, until - now + 1e-3)))
+                running = {s for s in current.values() if s} | set(held.values())
+                ready = {s for s in graph.g.nodes if s not in done and s not in abandoned and s not in running
+                         and all(p in done or p in abandoned for p in graph.preds(s))}
+                sid = scheduler.assign(agent, ready)
+                if sid is None:
+                    stalled.add(agent)
+                    busy = [env.clock(a) for a, s in current.items() if s]
+                    if not busy and stalled >= set(env.agents):
+                        limit_hit = "deadlock"
+                        break
+                    later = [env.clock(a) for a in env.agents if a != agent and env.clock(a) > now]
+                    until = min(busy) if busy else min(later, default=now)
+                    env.apply(agent, Wait(seconds=max(0.05, until - now + 1e-3)))
+                    continue
+                stalled.clear()
+                current[agent] = sid
+                attempts[sid] = attempts.get(sid, 0) + 1
+                extra = ({"busy": {str(k): round(scheduler.busy(k), 4) for k in range(len(scheduler.lines))}}
+                         if isinstance(scheduler, BusyRateScheduler) else {})
+                trace.emit("decision", now, agent=agent, subtask=sid, attempt=attempts[sid], **extra)
+                workers.start(agent, graph.subtask(sid), env)
+            action = workers.act(agent, env)
+            if action is None:
+                out = workers.outcome(agent)
+                current[agent] = None
+                stalled.clear()
+                if sid == RETURN:
+                    release(agent, held.pop(agent, None), "its Worker was lost")
+                    continue
+                scheduler.finished(agent, sid, out.done)
+                if out.done:
+                    done.add(sid)
+                    trace.emit("subtask", env.clock(agent), agent=agent, subtask=sid, status="done")
+                    continue
+                added = repair(graph, sid, out.missing) if cfg.planner.use_edges else []
+                for e in added:
+                    if e in true_edges:
+                        missing_found.add(e)
+                    trace.emit("graph", env.clock(agent), change="add", edge=list(e), origin="judger",
+                               reason=out.reason)
+                if attempts[sid] >= cfg.limits.max_attempts:
+                    abandoned.add(sid)
+                trace.emit("subtask", env.clock(agent), agent=agent, subtask=sid, status="failed",
+                           reason=out.reason, abandoned=sid in abandoned)
+                env.apply(agent, Wait(seconds=FAIL_PAUSE_S))
                 continue
             stalled.clear()
-            current[agent] = sid
-            attempts[sid] = attempts.get(sid, 0) + 1
-            extra = ({"busy": {str(k): round(scheduler.busy(k), 4) for k in range(len(scheduler.lines))}}
-                     if isinstance(scheduler, BusyRateScheduler) else {})
-            trace.emit("decision", now, agent=agent, subtask=sid, attempt=attempts[sid], **extra)
-            workers.start(agent, graph.subtask(sid), env)
-        action = workers.act(agent, env)
-        if action is None:
-            out = workers.outcome(agent)
-            current[agent] = None
-            stalled.clear()
-            scheduler.finished(agent, sid, out.done)
-            if out.done:
-                done.add(sid)
-                trace.emit("subtask", env.clock(agent), agent=agent, subtask=sid, status="done")
-                continue
-            added = repair(graph, sid, out.missing) if cfg.planner.use_edges else []
-            for e in added:
-                if e in true_edges:
-                    missing_found.add(e)
-                trace.emit("graph", env.clock(agent), change="add", edge=list(e), origin="judger",
-                           reason=out.reason)
-            if attempts[sid] >= cfg.limits.max_attempts:
-                abandoned.add(sid)
-            trace.emit("subtask", env.clock(agent), agent=agent, subtask=sid, status="failed",
-                       reason=out.reason, abandoned=sid in abandoned)
-            continue
-        stalled.clear()
-        start = env.clock(agent)
-        result = env.apply(agent, action)
-        n_actions += 1
-        workers.feedback(agent, result.status, result.message)
-        trace.emit("action", start, agent=agent, subtask=sid, action=action.model_dump(), ok=result.status,
-                   message=result.message, duration=result.duration)
+            start = env.clock(agent)
+            result = env.apply(agent, action)
+            n_actions += 1
+            trace.emit("action", start, agent=agent, subtask=sid, action=action.model_dump(), ok=result.status,
+                       message=result.message, duration=result.duration)
+            if on_action is not None:
+                on_action(n_actions, workers)
+            workers.feedback(agent, result.status, result.message)
+        except WorkerLost as err:
+            lose(agent, current[agent] or sid, err)
     score = env.score()
     intervals = env.intervals()
     flat = [iv for ivs in intervals.values() for iv in ivs]
@@ -214,6 +271,7 @@ def _run(cfg: RunConfig, env: Any, task: Any, trace: Trace, wall0: float, out_di
     llm_usage.add(llm.usage)
     llm_usage.add(refine_usage)
     llm_usage.add(workers.usage())
+    workers.close()
     result = {
         "task": task.id, "suite": task.suite, "env": cfg.env, "method": cfg.method, "agents": cfg.agents,
         "seed": cfg.seed, "completed": bool(score.completed), "completion": round(score.completion, 6),

@@ -7,6 +7,7 @@ returns in simulated-time order, whichever backend answered.
 
 from __future__ import annotations
 
+import os
 from typing import Any, Protocol
 
 from causalmace import registry
@@ -21,12 +22,25 @@ class Workers(Protocol):
     def feedback(self, agent: str, ok: bool, message: str) -> None: ...
     def outcome(self, agent: str) -> Outcome: ...
     def usage(self) -> Usage: ...
+    def replace(self, agent: str) -> int: ...
+    def pids(self) -> dict[str, int]: ...
     def close(self) -> None: ...
 
 
 class LocalWorkers:
     def __init__(self, agents: list[str], policy: str = "scripted", **kwargs: Any) -> None:
+        self.policy, self.kwargs = policy, kwargs
         self.policies = {a: registry.make_agent(policy, agent_name=a, **kwargs) for a in agents}
+        self.lost = Usage()
+
+    def replace(self, agent: str) -> int:
+        """A fresh policy for ``agent`` (its conversation is lost); returns this process's pid."""
+        self.lost.add(self.policies[agent].usage)
+        self.policies[agent] = registry.make_agent(self.policy, agent_name=agent, **self.kwargs)
+        return os.getpid()
+
+    def pids(self) -> dict[str, int]:
+        return {a: os.getpid() for a in self.policies}
 
     def start(self, agent: str, subtask: Subtask, world: Any) -> None:
         self.policies[agent].start(subtask, world)
@@ -42,6 +56,7 @@ class LocalWorkers:
 
     def usage(self) -> Usage:
         total = Usage()
+        total.add(self.lost)
         for p in self.policies.values():
             total.add(p.usage)
         return total

@@ -1,0 +1,474 @@
+"""Studies over many episodes: methods × suites × tasks × team sizes × planner noise × seeds.
+
+A bench YAML names the methods (each a file ``<methods_dir>/<name>.yaml``), the suites (each a run
+config), and the values to sweep. Every episode is one job with a stable id that is also its output
+directory, so results stream to disk as they finish and an interrupted study resumes where it stopped.
+The summary gives each method × suite × agents × noise cell a mean and a 95 % confidence interval over
+tasks and seeds, because single-run differences between methods are mostly noise.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+import math
+import os
+import signal
+import statistics
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from causalmace import registry
+from causalmace.config import RunConfig, _merge, _read
+from causalmace.errors import UserError
+
+NAME = r"^[A-Za-z0-9_.-]+$"
+
+# Two-sided 95 % critical values of Student's t for 1..30 degrees of freedom, for when scipy is absent.
+T975 = (12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912, 2.364624, 2.306004, 2.262157, 2.228139,
+        2.200985, 2.178813, 2.160369, 2.144787, 2.131450, 2.119905, 2.109816, 2.100922, 2.093024, 2.085963,
+        2.079614, 2.073873, 2.068658, 2.063899, 2.059539, 2.055529, 2.051831, 2.048407, 2.045230, 2.042272)
+
+# Summary metrics: name -> how to read it from a result (None: not defined for this run, left out).
+METRICS: dict[str, Callable[[dict[str, Any]], float | None]] = {
+    "completion": lambda r: r["completion"],
+    "efficiency": lambda r: r["efficiency"],
+    "balance": lambda r: r["balance"],
+    "makespan_over_bound": lambda r: r.get("makespan_over_bound"),
+    "llm_calls": lambda r: r["llm"]["calls"],
+    "tokens": lambda r: r["llm"]["prompt_tokens"] + r["llm"]["completion_tokens"],
+}
+LABELS = {"completion": "completion", "efficiency": "efficiency", "balance": "balance",
+          "makespan_over_bound": "makespan / bound", "llm_calls": "LLM calls", "tokens": "tokens"}
+DIGITS = {"completion": 3, "efficiency": 2, "balance": 3, "makespan_over_bound": 2, "llm_calls": 1, "tokens": 0}
+GROUP = ("method", "suite", "agents", "noise")
+Executor = Callable[[Callable[["Job"], dict[str, Any]], Iterable["Job"]], Iterator[dict[str, Any]]]
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def t_critical(df: int) -> float:
+    """Two-sided 95 % t critical value: scipy when installed, else the table (1.96 past 30 df)."""
+    try:
+        from scipy.stats import t
+    except ImportError:
+        return T975[df - 1] if df <= len(T975) else 1.96
+    return float(t.ppf(0.975, df))
+
+
+def mean_ci(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and half width of its 95 % t confidence interval; one value has width 0, none gives NaNs."""
+    n = len(values)
+    if n == 0:
+        return math.nan, math.nan
+    mean = statistics.fmean(values)
+    if n == 1:
+        return mean, 0.0
+    return mean, t_critical(n - 1) * statistics.stdev(values) / math.sqrt(n)
+
+
+# --------------------------------------------------------------------------- config
+
+
+class BenchConfig(BaseModel):
+    """What to sweep; paths are relative to the bench YAML so a study can be moved as a folder."""
+
+    model_config = ConfigDict(extra="forbid")
+    methods: list[Annotated[str, Field(pattern=NAME)]] = Field(min_length=1)
+    suites: dict[Annotated[str, Field(pattern=NAME)], str] = Field(min_length=1)
+    agents: list[Annotated[int, Field(ge=1, le=64)]] = Field(default_factory=lambda: [3], min_length=1)
+    noise: list[Annotated[float, Field(ge=0, le=3)]] = Field(default_factory=lambda: [0.0], min_length=1)
+    seeds: int = Field(1, ge=1)
+    tasks: int | str = "all"
+    jobs: int = Field(2, ge=1)
+    methods_dir: str = "../methods"
+    _path: Path = PrivateAttr(default_factory=lambda: Path("bench.yaml").resolve())
+
+    @field_validator("tasks", mode="before")
+    @classmethod
+    def _tasks(cls, v: Any) -> int | str:
+        if v == "all":
+            return "all"
+        if isinstance(v, int) and not isinstance(v, bool) and v >= 1:
+            return v
+        if isinstance(v, str) and v.isdigit() and int(v) >= 1:
+            return int(v)
+        raise ValueError("must be 'all' or a positive number of tasks per suite")
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def resolve(self, rel: str) -> Path:
+        return (self._path.parent / rel).resolve()
+
+
+OPTION = {"methods": "--methods", "suites": "--suites", "agents": "--agents", "noise": "--noise",
+          "seeds": "--seeds", "tasks": "--tasks", "jobs": "--jobs"}
+
+
+def _validate(data: dict[str, Any], path: Path | None) -> BenchConfig:
+    try:
+        return BenchConfig.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = [str(x) for x in err["loc"]]
+        if path is None and loc:  # a command-line value: name the option
+            loc[0] = OPTION.get(loc[0], loc[0])
+        key = ".".join(loc) or None
+        expected = err["msg"]
+        if err["type"] == "extra_forbidden":
+            expected = f"one of {', '.join(BenchConfig.model_fields)}; this one is unknown"
+        message = "missing" if err["type"] == "missing" else f"invalid value {err.get('input')!r}"
+        raise UserError(message, file=str(path) if path else None, key=key, expected=expected) from None
+
+
+def load_bench(path: str | Path) -> BenchConfig:
+    """Read and validate a bench YAML; every error names the file and the key."""
+    path = Path(path).resolve()
+    data = _yaml(path)
+    bench = _validate(data, path)
+    bench._path = path
+    return bench
+
+
+def _yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise UserError("file not found", file=str(path)) from None
+    except yaml.YAMLError as e:
+        raise UserError(f"not valid YAML: {e}", file=str(path)) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise UserError("top level must be a mapping", file=str(path), expected="key: value pairs")
+    return data
+
+
+def with_overrides(bench: BenchConfig, **overrides: Any) -> BenchConfig:
+    """Command-line values replace the YAML's; ``suites`` picks a subset of the YAML's suites by name."""
+    data = bench.model_dump()
+    for k, v in overrides.items():
+        if v is None:
+            continue
+        if k == "suites":
+            unknown = [s for s in v if s not in bench.suites]
+            if unknown:
+                raise UserError(f"unknown suite {unknown[0]!r}", key="--suites",
+                                expected=f"one of {', '.join(bench.suites)} (from {bench.path.name})")
+            v = {s: bench.suites[s] for s in v}
+        elif k not in OPTION:
+            raise TypeError(f"unknown bench override {k!r}")
+        data[k] = v
+    out = _validate(data, None)
+    out._path = bench.path
+    return out
+
+
+# --------------------------------------------------------------------------- jobs
+
+
+@dataclass(frozen=True)
+class Job:
+    """One episode of the study; ``id`` is stable across runs and names its output directory."""
+
+    id: str
+    method: str
+    suite: str
+    task: str
+    agents: int
+    noise: float
+    seed: int
+    config: dict[str, Any] = field(compare=False, hash=False, repr=False)
+
+    def meta(self) -> dict[str, Any]:
+        return {"id": self.id, "method": self.method, "suite": self.suite, "task": self.task,
+                "agents": self.agents, "noise": self.noise, "seed": self.seed}
+
+
+def job_id(suite: str, task: str, method: str, agents: int, noise: float, seed: int) -> str:
+    return f"{suite}/{task}/{method}/a{agents}/n{noise:g}/s{seed}"
+
+
+def _unique(xs: Iterable[Any]) -> list[Any]:
+    return list(dict.fromkeys(xs))
+
+
+def method_config(bench: BenchConfig, suite: str, method: str) -> tuple[dict[str, Any], Path]:
+    """The suite's run config with the method file merged over it (the suite's own ``include:`` is
+    dropped: the method file takes its place)."""
+    suite_path = bench.resolve(bench.suites[suite])
+    if not suite_path.is_file():
+        raise UserError(f"suite file {suite_path} not found", file=str(bench.path), key=f"suites.{suite}",
+                        expected="a run config path relative to the bench file")
+    base = _yaml(suite_path)
+    base.pop("include", None)
+    method_path = bench.resolve(bench.methods_dir) / f"{method}.yaml"
+    if not method_path.is_file():
+        raise UserError(f"no method file {method_path}", file=str(bench.path), key="methods",
+                        expected=f"a file <methods_dir>/{method}.yaml")
+    return _merge(base, _read(method_path)), method_path
+
+
+def _run_config(data: dict[str, Any], origin: Path) -> dict[str, Any]:
+    try:
+        return RunConfig.model_validate(data).model_dump(mode="json")
+    except ValidationError as e:
+        err = e.errors()[0]
+        raise UserError(f"invalid value {err.get('input')!r}", file=str(origin),
+                        key=".".join(str(x) for x in err["loc"]), expected=err["msg"]) from None
+
+
+def plan_jobs(bench: BenchConfig, **overrides: Any) -> list[Job]:
+    """The cross product methods × suites × agents × noise × tasks × seeds, in that nesting order.
+
+    ``overrides`` are command-line values (see :func:`with_overrides`). A planner noise ``v`` sets
+    ``llm.noise.spurious_edges = v`` and ``llm.noise.missing_edges = v / 3``.
+    """
+    bench = with_overrides(bench, **overrides)
+    jobs: list[Job] = []
+    task_cache: dict[tuple[str, int], list[str]] = {}
+    for method in _unique(bench.methods):
+        for suite in bench.suites:
+            base, origin = method_config(bench, suite, method)
+            env = _run_config(base, origin)["env"]
+            for agents in _unique(bench.agents):
+                if (env, agents) not in task_cache:
+                    ids = [t.id for t in registry.tasks(env, agents=agents)]
+                    task_cache[(env, agents)] = ids if bench.tasks == "all" else ids[: int(bench.tasks)]
+                for noise in _unique(float(v) for v in bench.noise):
+                    for task in task_cache[(env, agents)]:
+                        for seed in range(bench.seeds):
+                            data = copy.deepcopy(base)
+                            data.update(task=task, agents=agents, seed=seed)
+                            llm = data.setdefault("llm", {})
+                            llm.setdefault("noise", {}).update(spurious_edges=noise, missing_edges=noise / 3)
+                            jobs.append(Job(job_id(suite, task, method, agents, noise, seed), method, suite,
+                                            task, agents, noise, seed, _run_config(data, origin)))
+    return jobs
+
+
+# --------------------------------------------------------------------------- running
+
+
+def run_job(job: Job) -> dict[str, Any]:
+    """Run one episode; the result carries the job's coordinates and config so it describes itself."""
+    from causalmace.runner import run_episode
+
+    result = run_episode(RunConfig.model_validate(job.config)).result
+    return {**result, "bench": job.meta(), "config": job.config}
+
+
+def _guarded(job: Job) -> dict[str, Any]:
+    """A failing episode becomes an error record instead of stopping the study."""
+    try:
+        return run_job(job)
+    except Exception:
+        return {"bench": job.meta(), "error": traceback.format_exc()}
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop at once: running episodes are abandoned, finished ones are already on disk."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    for p in procs:
+        p.join(5)
+
+
+def process_pool(n: int) -> Executor:
+    """The default executor: ``n`` processes, results yielded as they finish (in-process for n = 1).
+
+    Workers ignore Ctrl-C; the main process handles it and stops the pool, so nothing half-written
+    is left behind and the rerun with ``--resume`` starts from what finished.
+    """
+
+    def run(fn: Callable[[Job], dict[str, Any]], items: Iterable[Job]) -> Iterator[dict[str, Any]]:
+        items = list(items)
+        if n <= 1 or len(items) <= 1:
+            yield from map(fn, items)
+            return
+        pool = ProcessPoolExecutor(n, initializer=_ignore_sigint)
+        done = False
+        try:
+            futures = [pool.submit(fn, it) for it in items]
+            for f in as_completed(futures):
+                yield f.result()
+            done = True
+        finally:
+            if done:
+                pool.shutdown()
+            else:
+                _stop(pool)
+
+    return run
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so a reader or an interrupt never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _load_result(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+@dataclass
+class BenchReport:
+    """What a bench run did; ``rows`` is the summary written to summary.csv and summary.md."""
+
+    total: int
+    ran: int
+    skipped: int
+    interrupted: bool
+    errors: dict[str, str]
+    results: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+
+
+def run_bench(jobs: Sequence[Job], out_dir: str | Path, resume: bool = False, jobs_n: int = 2,
+              executor: Executor | None = None, progress: bool = True) -> BenchReport:
+    """Run the jobs, writing ``<out>/<job id>/result.json`` as each finishes, then the summary.
+
+    With ``resume`` a job whose result.json is valid JSON is not run again; without it, the old
+    results of these jobs are removed first so a later resume never mixes in a previous study. An
+    interrupt (Ctrl-C) stops the run, keeps what finished and still writes the summary of it.
+    ``executor(fn, jobs)`` must yield ``fn(job)`` results as they complete (e.g. a Ray pool).
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    results: dict[str, dict[str, Any]] = {}
+    todo: list[Job] = []
+    for job in jobs:
+        path = out / job.id / "result.json"
+        prev = _load_result(path) if resume else None
+        if prev is not None:
+            results[job.id] = {**prev, "bench": job.meta()}
+            continue
+        if not resume:
+            path.unlink(missing_ok=True)
+        todo.append(job)
+    skipped = len(results)
+    errors: dict[str, str] = {}
+    ran = 0
+    interrupted = False
+    stream = (executor or process_pool(jobs_n))(_guarded, todo)
+    columns = (TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    try:
+        with Progress(*columns, console=Console(stderr=True), disable=not progress) as bar:
+            tick = bar.add_task("bench", total=len(todo))
+            for res in stream:
+                jid = res["bench"]["id"]
+                if "error" in res:
+                    errors[jid] = res["error"]
+                    _write_atomic(out / jid / "error.txt", res["error"])
+                else:
+                    _write_atomic(out / jid / "result.json", json.dumps(res, indent=1, sort_keys=True) + "\n")
+                    (out / jid / "error.txt").unlink(missing_ok=True)
+                    results[jid] = res
+                ran += 1
+                bar.update(tick, advance=1, description=jid)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        close = getattr(stream, "close", None)
+        if callable(close):
+            close()
+        finished = [results[j.id] for j in jobs if j.id in results]
+        rows = summarize(finished)
+        write_summary(rows, out)
+    return BenchReport(len(jobs), ran, skipped, interrupted, errors, finished, rows)
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def summarize(results: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per method × suite × agents × noise, in order of first appearance, with mean and CI."""
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for r in results:
+        meta = r["bench"]
+        groups.setdefault(tuple(meta[k] for k in GROUP), []).append(r)
+    rows = []
+    for key, rs in groups.items():
+        row: dict[str, Any] = dict(zip(GROUP, key, strict=True))
+        row["n"] = len(rs)
+        row["completed"] = sum(bool(r.get("completed")) for r in rs)
+        for name, get in METRICS.items():
+            vals = [float(v) for v in (get(r) for r in rs) if v is not None]
+            row[f"{name}_mean"], row[f"{name}_ci95"] = mean_ci(vals)
+        rows.append(row)
+    return rows
+
+
+def summary_columns() -> list[str]:
+    return [*GROUP, "n", "completed", *(f"{m}_{s}" for m in METRICS for s in ("mean", "ci95"))]
+
+
+def _cell(row: dict[str, Any], metric: str, sep: str = " ± ") -> str:
+    mean, ci = row[f"{metric}_mean"], row[f"{metric}_ci95"]
+    if math.isnan(mean):
+        return "–"
+    d = DIGITS[metric]
+    return f"{mean:.{d}f}{sep}{ci:.{d}f}"
+
+
+def summary_markdown(rows: Sequence[dict[str, Any]]) -> str:
+    head = ["method", "suite", "agents", "noise", "n", *(LABELS[m] for m in METRICS)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        cells = [r["method"], r["suite"], str(r["agents"]), f"{r['noise']:g}", str(r["n"]),
+                 *(_cell(r, m) for m in METRICS)]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "Mean ± half width of the 95 % confidence interval (Student's t) over tasks and seeds; "
+              "noise v means `llm.noise.spurious_edges = v`, `missing_edges = v / 3`."]
+    return "\n".join(lines) + "\n"
+
+
+def write_summary(rows: Sequence[dict[str, Any]], out_dir: Path) -> None:
+    """summary.csv for tools and plots, summary.md for reading; both written atomically."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, summary_columns(), lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: (round(v, 6) if isinstance(v, float) else v) for k, v in r.items()})
+    _write_atomic(out_dir / "summary.csv", buf.getvalue())
+    _write_atomic(out_dir / "summary.md", summary_markdown(rows))
+
+
+def summary_table(rows: Sequence[dict[str, Any]], title: str | None = None) -> Table:
+    """The summary as a rich table for the terminal."""
+    t = Table("method", "suite", "agents", "noise", "n", *(LABELS[m] for m in METRICS), title=title,
+              caption="mean±95 % CI half width")
+    for r in rows:
+        t.add_row(r["method"], r["suite"], str(r["agents"]), f"{r['noise']:g}", str(r["n"]),
+                  *(_cell(r, m, "±") for m in METRICS))
+    return t

@@ -1,0 +1,130 @@
+"""Ray Workers on a real Ray runtime: same results as local, a real cluster by address, faults survived."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from causalmace.config import load_config
+from causalmace.runner import run_episode
+
+ROOT = Path(__file__).resolve().parent.parent
+QUIET = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"}
+
+
+@pytest.fixture(scope="session")
+def ray_runtime():
+    os.environ.update(QUIET)
+    import ray
+
+    from causalmace.ray_workers import init_ray
+
+    init_ray(num_cpus=2)
+    yield ray
+    ray.shutdown()
+
+
+def cfg(suite: str, task: str, *sets: str):
+    return load_config(ROOT / "configs" / "villagerbench" / f"{suite}.yaml", list(sets), task=task)
+
+
+def strip(result: dict) -> dict:
+    return {k: v for k, v in result.items() if k != "wall_s"}
+
+
+@pytest.mark.parametrize("suite,task", [("farming", "rabbit_stew_20"), ("escape", "escape_3r_4")])
+def test_ray_and_local_give_the_same_trace(ray_runtime, suite: str, task: str) -> None:
+    local = run_episode(cfg(suite, task))
+    remote = run_episode(cfg(suite, task, "workers.backend=ray"))
+    assert len(local.trace.events) == len(remote.trace.events)
+    for a, b in zip(local.trace.events, remote.trace.events, strict=True):
+        assert a == b
+    assert strip(local.result) == strip(remote.result)
+
+
+def lost_and_reassigned(events: list[dict]) -> str:
+    lost = [e for e in events if e["type"] == "subtask" and e.get("status") == "lost"]
+    assert lost, "no subtask was lost"
+    sid = lost[0]["subtask"]
+    after = events[events.index(lost[0]):]
+    assert any(e["type"] == "decision" and e["subtask"] == sid for e in after), "lost subtask never reassigned"
+    assert any(e["type"] == "subtask" and e["subtask"] == sid and e["status"] == "done" for e in after)
+    return sid
+
+
+def test_killed_actor_is_replaced_and_its_subtask_reassigned(ray_runtime) -> None:
+    killed: list[int] = []
+
+    def kill_bob(n: int, workers) -> None:
+        if n == 10:
+            pid = workers.pids()["Bob"]
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+
+    ep = run_episode(cfg("farming", "rabbit_stew_63", "workers.backend=ray"), on_action=kill_bob)
+    assert killed and ep.result["completed"]
+    faults = [e for e in ep.trace.events if e["type"] == "fault"]
+    assert faults and faults[0]["agent"] == "Bob" and faults[0]["pid"] == killed[0]
+    replaced = [e for e in ep.trace.events if e["type"] == "worker" and e["change"] == "replaced"]
+    assert replaced and replaced[0]["pid"] != killed[0]
+    lost_and_reassigned(ep.trace.events)
+
+
+def test_hanging_worker_is_treated_as_lost(ray_runtime) -> None:
+    stopped: list[int] = []
+
+    def freeze_cindy(n: int, workers) -> None:
+        if n == 8:
+            pid = workers.pids()["Cindy"]
+            os.kill(pid, signal.SIGSTOP)
+            stopped.append(pid)
+
+    ep = run_episode(cfg("farming", "rabbit_stew_63", "workers.backend=ray", "workers.ray.timeout_s=3"),
+                     on_action=freeze_cindy)
+    try:
+        assert stopped and ep.result["completed"]
+        faults = [e for e in ep.trace.events if e["type"] == "fault"]
+        assert faults and "no answer within 3 s" in faults[0]["reason"]
+    finally:
+        for pid in stopped:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_episode_on_a_real_head_node_by_address(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, **QUIET}
+    head = subprocess.Popen(
+        ["ray", "start", "--head", "--port", str(port), "--node-ip-address", "127.0.0.1", "--num-cpus", "1",
+         "--include-dashboard=false", "--disable-usage-stats", "--block"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        out = tmp_path / "run"
+        deadline = time.monotonic() + 120
+        while True:  # the head takes a few seconds to listen
+            r = subprocess.run([sys.executable, "-m", "causalmace.cli", "run", "configs/villagerbench/farming.yaml",
+                                "--task", "rabbit_stew_20", "--ray-address", f"127.0.0.1:{port}", "--out", str(out)],
+                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+            if r.returncode == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(2)
+        assert r.returncode == 0, r.stderr[-2000:]
+        result = json.loads((out / "result.json").read_text())
+        assert result["completed"]
+    finally:
+        os.killpg(head.pid, signal.SIGTERM)  # stops this head only, not other Ray runtimes
+        head.wait(timeout=60)
