@@ -164,6 +164,8 @@ def bench_cmd(
     jobs: Annotated[int | None, typer.Option(help="episodes in parallel")] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="results directory [runs/bench/<config name>]")] = None,
     resume: Annotated[bool, typer.Option(help="skip jobs whose result.json is already there")] = False,
+    backend: Annotated[str, typer.Option(help="process (a local pool) or ray (episodes as Ray tasks)")] = "process",
+    ray_address: Annotated[str | None, typer.Option(help="with --backend ray: join this cluster")] = None,
 ) -> None:
     """Run a study (methods x suites x tasks x agents x noise x seeds) and summarize it with 95 % CIs."""
     from causalmace.bench import load_bench, plan_jobs, run_bench, summary_table
@@ -182,8 +184,17 @@ def bench_cmd(
                      seeds=seeds, tasks=tasks, jobs=jobs)
     out_dir = out_dir or Path("runs/bench") / config.stem
     n_jobs = jobs or bench.jobs
-    out.print(f"{len(plan)} episodes on {n_jobs} processes -> {out_dir}")
-    report = run_bench(plan, out_dir, resume=resume, jobs_n=n_jobs)
+    out.print(f"{len(plan)} episodes, {n_jobs} at a time ({backend}) -> {out_dir}")
+    if backend not in ("process", "ray"):
+        raise UserError(f"unknown backend {backend!r}", key="--backend", expected="process or ray")
+    executor = None
+    if backend == "ray":
+        from causalmace.sweep import ray_map
+
+        def executor(fn, items):  # type: ignore[no-untyped-def]
+            return ray_map(fn, items, n_jobs, ray_address)
+
+    report = run_bench(plan, out_dir, resume=resume, jobs_n=n_jobs, executor=executor)
     wide = out if out.is_terminal else Console(width=200)  # a log file should not wrap the table
     wide.print(summary_table(report.rows, title=f"{len(report.results)}/{report.total} episodes"))
     wide.print(f"ran {report.ran}, kept {report.skipped} from before; wrote {out_dir / 'summary.csv'} and "

@@ -51,12 +51,15 @@ class AgentActor:
     def pid(self) -> int:
         return os.getpid()
 
-    def start(self, subtask: Subtask, state: Any, rules: Any) -> None:
-        self.env.state, self.env.rules = state, rules
+    def set_rules(self, rules: Any) -> None:
+        self.env.rules = rules
+
+    def start(self, subtask: Subtask, state: Any) -> None:
+        self.env.state = state
         self.policy.start(subtask, self.env)
 
-    def act(self, state: Any, rules: Any) -> dict[str, Any] | None:
-        self.env.state, self.env.rules = state, rules
+    def act(self, state: Any) -> dict[str, Any] | None:
+        self.env.state = state
         action = self.policy.act(self.env)
         return None if action is None else action.model_dump()
 
@@ -87,8 +90,7 @@ class RayWorkers:
         self.slots: dict[str, _Slot] = {}
         self.replaced = 0
         self._usage = Usage()
-        self._rules_ref: Any = None
-        self._rules_obj: Any = None
+        self._rules_seen: dict[str, int] = {}  # agent -> id() of the rules its actor holds
         for a in agents:
             self.slots[a] = self._spawn(a)
 
@@ -96,10 +98,11 @@ class RayWorkers:
         actor = self._remote.remote(self.env_id, self.env_kwargs, agent, self.policy)
         return _Slot(actor, self.ray.get(actor.pid.remote(), timeout=max(self.timeout_s, 120.0)))
 
-    def _rules(self, world: Any) -> Any:
-        if world.rules is not self._rules_obj:  # the rules travel once, not with every decision
-            self._rules_obj, self._rules_ref = world.rules, self.ray.put(world.rules)
-        return self._rules_ref
+    def _sync_rules(self, agent: str, world: Any) -> None:
+        """The rules travel when they change (a new world, a re-ruled one), not with every decision."""
+        if self._rules_seen.get(agent) != id(world.rules):
+            self._call(agent, "set_rules", world.rules)
+            self._rules_seen[agent] = id(world.rules)
 
     def _call(self, agent: str, method: str, *args: Any) -> Any:
         from ray.exceptions import GetTimeoutError, RayActorError
@@ -120,6 +123,7 @@ class RayWorkers:
             pass
         self.ray.kill(old.actor, no_restart=True)
         self.slots[agent] = self._spawn(agent)
+        self._rules_seen.pop(agent, None)
         self.replaced += 1
         return self.slots[agent].pid
 
@@ -127,10 +131,12 @@ class RayWorkers:
         return {a: s.pid for a, s in self.slots.items()}
 
     def start(self, agent: str, subtask: Subtask, world: Any) -> None:
-        self._call(agent, "start", subtask, world.state, self._rules(world))
+        self._sync_rules(agent, world)
+        self._call(agent, "start", subtask, world.state)
 
     def act(self, agent: str, world: Any) -> Action | None:
-        data = self._call(agent, "act", world.state, self._rules(world))
+        self._sync_rules(agent, world)
+        data = self._call(agent, "act", world.state)
         return None if data is None else parse_action(data)
 
     def feedback(self, agent: str, ok: bool, message: str) -> None:

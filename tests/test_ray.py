@@ -128,3 +128,14 @@ def test_episode_on_a_real_head_node_by_address(tmp_path: Path) -> None:
     finally:
         os.killpg(head.pid, signal.SIGTERM)  # stops this head only, not other Ray runtimes
         head.wait(timeout=60)
+
+
+def test_sweep_streams_episode_results_as_ray_tasks(ray_runtime) -> None:
+    from causalmace.sweep import local_map, ray_map, run_config
+
+    path = str(ROOT / "configs" / "villagerbench" / "farming.yaml")
+    jobs = [(path, ("refiner.enabled=false",), t, 0) for t in ("cake_0", "cake_1", "rabbit_stew_20", "cake_2")]
+    remote = list(ray_map(run_config, jobs, parallel=2))
+    local = list(local_map(run_config, jobs))
+    assert sorted(strip(r).items().__repr__() for r in remote) == sorted(strip(r).items().__repr__() for r in local)
+    assert all(r["completed"] for r in remote)
