@@ -8,6 +8,7 @@ until its room opens, and the next subtask goes to another player.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from causalmace.actions import NavigateTo, Wait
@@ -35,30 +36,49 @@ def run_one(world: Any, agent: Any, st: Subtask) -> tuple[bool, float]:
     return agent.outcome().done and n < MAX_ACTIONS, work
 
 
+@dataclass
+class Turns:
+    """A world and where the team's players are: what running subtasks in turn goes on from."""
+
+    world: Any
+    graph: TaskGraph
+    make_agent: Callable[[str], Any]
+    pool: list[str] = field(default_factory=list)
+    standing: dict[str, int] = field(default_factory=dict)  # player on a plate -> its room
+
+    @classmethod
+    def start(cls, world: Any, graph: TaskGraph, make_agent: Callable[[str], Any]) -> Turns:
+        return cls(world, graph, make_agent, list(world.agents))
+
+    def copy(self) -> Turns:
+        return Turns(self.world.fork(), self.graph, self.make_agent, list(self.pool), dict(self.standing))
+
+    def step(self, sid: str) -> tuple[bool, float]:
+        solved = self.world.observe(self.world.agents[0]).get("rooms_solved") or []
+        for name, room in list(self.standing.items()):
+            if room < len(solved) and solved[room]:
+                del self.standing[name]
+                self.pool.append(name)
+        st = self.graph.subtask(sid)
+        if not self.pool:
+            return False, 0.0
+        if st.kind == "stand":
+            st = Subtask(st.id, st.kind, st.description, st.target, st.count, st.est_duration,
+                         {**st.params, "hold": False}, st.check)
+            name = self.pool.pop()
+            self.standing[name] = st.params.get("room", 0)
+        else:
+            name = self.pool[0]
+        return run_one(self.world, self.make_agent(name), st)
+
+
 def run_in_turn(world: Any, graph: TaskGraph, ids: Iterable[str], make_agent: Callable[[str], Any],
                 stop_at: str | None = None) -> dict[str, tuple[bool, float]]:
     """(succeeded, seconds of work) for each subtask run; stops after ``stop_at``."""
-    pool = list(world.agents)
-    standing: dict[str, int] = {}
+    turns = Turns.start(world, graph, make_agent)
     out: dict[str, tuple[bool, float]] = {}
     for sid in ids:
-        solved = world.observe(world.agents[0]).get("rooms_solved") or []
-        for name, room in list(standing.items()):
-            if room < len(solved) and solved[room]:
-                del standing[name]
-                pool.append(name)
-        st = graph.subtask(sid)
-        if not pool:
-            out[sid] = (False, 0.0)
-        else:
-            if st.kind == "stand":
-                st = Subtask(st.id, st.kind, st.description, st.target, st.count, st.est_duration,
-                             {**st.params, "hold": False}, st.check)
-                name = pool.pop()
-                standing[name] = st.params.get("room", 0)
-            else:
-                name = pool[0]
-            out[sid] = run_one(world, make_agent(name), st)
+        out[sid] = turns.step(sid)
         if sid == stop_at:
             break
     return out

@@ -155,6 +155,11 @@ def make(env_id: str, **kwargs: Any) -> Any:
     return _load(env_id, _lookup("env", env_id))(**kwargs)
 
 
+def agent_factory(name: str) -> Callable[..., Any]:
+    """The agent class or factory itself, looked up once for code that makes many agents."""
+    return _load(name, _lookup("agent", name))
+
+
 def make_agent(name: str, **kwargs: Any) -> Any:
     return _load(name, _lookup("agent", name))(**kwargs)
 
@@ -170,6 +175,7 @@ def tasks(env_id: str, **kwargs: Any) -> list[Any]:
 
 
 __all__ = [
-    "AGENT_GROUP", "BUILTIN_AGENTS", "BUILTIN_ENVS", "ENV_GROUP", "agent_names", "agent_spec", "env_ids",
+    "AGENT_GROUP", "BUILTIN_AGENTS", "BUILTIN_ENVS", "ENV_GROUP", "agent_factory", "agent_names", "agent_spec",
+    "env_ids",
     "env_spec", "make", "make_agent", "register_agent", "register_env", "tasks",
 ]

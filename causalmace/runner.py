@@ -125,8 +125,10 @@ def run_episode(cfg: RunConfig, out_dir: Path | None = None,
 
 def _run(cfg: RunConfig, env: Any, task: Any, trace: Trace, wall0: float, out_dir: Path | None,
          on_action: Callable[[int, Any], None] | None) -> Episode:
+    make_policy = registry.agent_factory(cfg.workers.agent)
+
     def agent_factory(name: str) -> Any:
-        return registry.make_agent(cfg.workers.agent, agent_name=name)
+        return make_policy(agent_name=name)
 
     fresh = env.fork()
     survey = env.survey()

@@ -24,10 +24,12 @@ import networkx as nx
 
 from causalmace.agent import Usage
 from causalmace.envs.protocol import Capability
-from causalmace.execute import run_in_turn
+from causalmace.execute import Turns
 from causalmace.graph import Intervention, Subtask, TaskGraph
 from causalmace.llm import LLM, LLMRequest
 from causalmace.rules import RuleChange, RuleRef, RuleSet
+
+CACHE_LIMIT = 4000  # worlds kept per estimator (one episode)
 
 
 class Estimator(Protocol):
@@ -79,20 +81,37 @@ class EnvEstimator:
     make_agent: Callable[[str], Any]
     usage: Usage = field(default_factory=Usage)
     runs: int = 0
+    _cache: dict[tuple[str, tuple[str, ...]], Turns] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         missing = {Capability.FORK, Capability.RERULE} - set(self.env.capabilities)
         if missing:
             raise ValueError(f"the env estimator needs an env that can {', '.join(sorted(missing))}")
 
-    def _attempt(self, world: Any, graph: TaskGraph, ids: list[str], last: str) -> bool:
-        """Run ``ids`` (failures allowed), then ``last``; True if ``last`` succeeds."""
+    def _attempt(self, change: RuleChange | None, graph: TaskGraph, ids: list[str], last: str) -> bool:
+        """Run ``ids`` (failures allowed), then ``last``; True if ``last`` succeeds.
+
+        Runs share their beginnings (the same subtasks in the same order), so the world after each
+        prefix is kept and the next run goes on from the longest one already there.
+        """
         self.runs += 1
-        return run_in_turn(world, graph, [*ids, last], self.make_agent, stop_at=last).get(last, (False, 0))[0]
+        key = str(change)
+        k = len(ids)
+        while k and (key, tuple(ids[:k])) not in self._cache:
+            k -= 1
+        if k:
+            turns = self._cache[(key, tuple(ids[:k]))].copy()
+        else:
+            world = self.env.fork() if change is None else self.env.rerule(change)
+            turns = Turns.start(world, graph, self.make_agent)
+        for i in range(k, len(ids)):
+            turns.step(ids[i])
+            if len(self._cache) < CACHE_LIMIT:
+                self._cache[(key, tuple(ids[:i + 1]))] = turns.copy()
+        return turns.step(last)[0]
 
     def _probe(self, graph: TaskGraph, a: str, b: str, change: RuleChange | None,
                everything: bool) -> float | None:
-        base = self.env.fork() if change is None else self.env.rerule(change)
         g = graph.g
         order = list(nx.lexicographical_topological_sort(g))
         after_b = {b} | nx.descendants(g, b)
@@ -100,10 +119,10 @@ class EnvEstimator:
         earlier = set(listed[:listed.index(b)]) if everything else set()
         pool = earlier | nx.ancestors(g, b) | {a}
         without = [s for s in order if s in pool and s != a and s not in after_b]
-        if self._attempt(base.fork(), graph, without, b):
+        if self._attempt(change, graph, without, b):
             return 0.0
         with_a = [s for s in order if s in pool and s not in after_b]
-        if self._attempt(base.fork(), graph, with_a, b):
+        if self._attempt(change, graph, with_a, b):
             return 1.0
         return None
 
