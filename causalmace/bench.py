@@ -24,14 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from causalmace import registry
-from causalmace.config import RunConfig, _merge, _read
+from causalmace.config import RunConfig, merge, read_yaml
 from causalmace.errors import UserError
 
 NAME = r"^[A-Za-z0-9_.-]+$"
@@ -139,24 +138,10 @@ def _validate(data: dict[str, Any], path: Path | None) -> BenchConfig:
 def load_bench(path: str | Path) -> BenchConfig:
     """Read and validate a bench YAML; every error names the file and the key."""
     path = Path(path).resolve()
-    data = _yaml(path)
+    data = read_yaml(path)  # a bench file may include others, as run configs do
     bench = _validate(data, path)
     bench._path = path
     return bench
-
-
-def _yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise UserError("file not found", file=str(path)) from None
-    except yaml.YAMLError as e:
-        raise UserError(f"not valid YAML: {e}", file=str(path)) from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise UserError("top level must be a mapping", file=str(path), expected="key: value pairs")
-    return data
 
 
 def with_overrides(bench: BenchConfig, **overrides: Any) -> BenchConfig:
@@ -221,7 +206,7 @@ def method_config(bench: BenchConfig, suite: str, method: str) -> tuple[dict[str
     if not method_path.is_file():
         raise UserError(f"no method file {method_path}", file=str(bench.path), key="methods",
                         expected=f"a file <methods_dir>/{method}.yaml")
-    return _merge(base, _read(method_path)), method_path
+    return merge(base, read_yaml(method_path)), method_path
 
 
 def _run_config(data: dict[str, Any], origin: Path) -> dict[str, Any]:

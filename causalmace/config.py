@@ -81,14 +81,14 @@ class RunConfig(Strict):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for k, v in over.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+        out[k] = merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
     return out
 
 
-def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+def read_yaml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     path = path.resolve()
     if path in seen:
         raise UserError("includes itself", file=str(path), key="include")
@@ -109,8 +109,8 @@ def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         raise UserError("must be a path or a list of paths", file=str(path), key="include")
     merged: dict[str, Any] = {}
     for inc in includes:
-        merged = _merge(merged, _read(path.parent / str(inc), (*seen, path)))
-    return _merge(merged, data)
+        merged = merge(merged, read_yaml(path.parent / str(inc), (*seen, path)))
+    return merge(merged, data)
 
 
 def _set(data: dict[str, Any], assignment: str) -> None:
@@ -144,9 +144,9 @@ def load_config(path: str | Path, overrides: list[str] | None = None, method: st
                 **direct: Any) -> RunConfig:
     """Read, merge, override (method file, then ``--set``, then explicit CLI options) and validate."""
     path = Path(path)
-    data = _read(path)
+    data = read_yaml(path)
     if method:
-        data = _merge(data, _read(method_file(path, method)))
+        data = merge(data, read_yaml(method_file(path, method)))
     for o in overrides or []:
         _set(data, o)
     for k, v in direct.items():

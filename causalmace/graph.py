@@ -134,8 +134,9 @@ class TaskGraph:
         for s in self.subtasks():
             label = s.description.replace('"', "'")
             lines.append(f'  "{s.id}" [label="{label}"];')
-        for a, b in self.edges():
-            r = self.record(a, b)
+        edges = [(a, b, self.record(a, b)) for a, b in self.edges()]
+        edges += [(a, b, r) for (a, b), r in sorted(self.pruned_records.items())]
+        for a, b, r in edges:
             style = {"pruned": "dotted", "added": "bold"}.get(r.verdict, "solid")
             ate = "" if r.ate is None else f" label=\"ATE {r.ate:.2f}\""
             lines.append(f'  "{a}" -> "{b}" [style={style}{ate}];')

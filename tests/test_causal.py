@@ -166,3 +166,17 @@ def test_bad_yaml_and_unknown_task_exit_2(tmp_path: Path) -> None:
     assert r.returncode == 2 and "not valid YAML" in r.stderr and "Traceback" not in r.stderr
     r = run_cli("run", "configs/villagerbench/farming.yaml", "--task", "cake_999")
     assert r.returncode == 2 and "cake_999" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_graph_exports_json_and_dot_with_the_causal_records() -> None:
+    env, true = env_and_truth("cake_35")
+    ids = {s.id.rsplit("_", 1)[0]: s.id for s in true.subtasks()}
+    spurious = (ids["harvest_hay_block"], ids["craft_sugar"])
+    g = hand_graph(true, list(true.edges()) + [spurious])
+    refine(g, env.rules, estimator(env))
+    data = json.loads(g.dumps())
+    assert {(e["from"], e["to"]) for e in data["pruned"]} == {spurious}
+    assert all(e["verdict"] == "kept" and e["interventions"] for e in data["edges"])
+    dot = g.to_dot()
+    assert dot.startswith('digraph "cake_35"')
+    assert f'"{spurious[0]}" -> "{spurious[1]}" [style=dotted label="ATE 0.00"]' in dot

@@ -46,9 +46,7 @@ def interventions(rules: RuleSet, a: Subtask, b: Subtask) -> list[RuleChange]:
     grounded = [r for r in own if rules.mentions(r, item) and _makes(rules, r, b)]
     if b.kind in ("build", "scaffold", "clear") or a.kind in ("build", "scaffold"):
         grounded.append(RuleRef("support", "placement"))
-    if "trigger" in a.params and a.params.get("room") != b.params.get("room"):
-        grounded.append(RuleRef("trigger", a.params["trigger"]))
-    elif "trigger" in a.params:
+    if "trigger" in a.params:  # A is a condition of an escape room: B waits for that room
         grounded.append(RuleRef("trigger", a.params["trigger"]))
     if not grounded:  # nothing ties them: change B's own rule; a true edge would show an effect
         grounded = [r for r in own if _makes(rules, r, b)][:1]
