@@ -30,7 +30,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from causalmace import registry
-from causalmace.config import RunConfig, merge, read_yaml
+from causalmace.config import RunConfig, load_mapping, merge, read_yaml
 from causalmace.errors import UserError
 
 NAME = r"^[A-Za-z0-9_.-]+$"
@@ -200,7 +200,7 @@ def method_config(bench: BenchConfig, suite: str, method: str) -> tuple[dict[str
     if not suite_path.is_file():
         raise UserError(f"suite file {suite_path} not found", file=str(bench.path), key=f"suites.{suite}",
                         expected="a run config path relative to the bench file")
-    base = _yaml(suite_path)
+    base = load_mapping(suite_path)
     base.pop("include", None)
     method_path = bench.resolve(bench.methods_dir) / f"{method}.yaml"
     if not method_path.is_file():

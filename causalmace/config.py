@@ -88,10 +88,8 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def read_yaml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    path = path.resolve()
-    if path in seen:
-        raise UserError("includes itself", file=str(path), key="include")
+def load_mapping(path: Path) -> dict[str, Any]:
+    """One YAML file as a mapping, its ``include:`` left unread."""
     try:
         data = yaml.safe_load(path.read_text("utf-8"))
     except FileNotFoundError:
@@ -102,6 +100,15 @@ def read_yaml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         data = {}
     if not isinstance(data, dict):
         raise UserError("top level must be a mapping", file=str(path), expected="key: value pairs")
+    return data
+
+
+def read_yaml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """A YAML file with its includes merged in (paths relative to it; the file's own keys win)."""
+    path = path.resolve()
+    if path in seen:
+        raise UserError("includes itself", file=str(path), key="include")
+    data = load_mapping(path)
     includes = data.pop("include", [])
     if isinstance(includes, str):
         includes = [includes]
