@@ -1,23 +1,24 @@
 """The scripted skill agent: turns a subtask into go / collect / craft / smelt / place / toggle steps.
 
-It reads the world only through the Judger's :class:`~causalmace.judger.WorldView` and the
-observation dict, so it runs on any env that offers them. A refused action ends the subtask with
-the Judger's reason (after putting back what it took), which is how a missing dependency surfaces.
+It reads the world only through the block-world Judger's
+:class:`~causalmace.envs.blocks.judger.WorldView` and the observation dict, so it runs on any block
+world that offers them, simulated or live. A refused action ends the subtask with the Judger's typed
+refusal (after putting back what it took), which is how a missing dependency surfaces.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Generator
 from typing import Any
 
-from causalmace import actions as A
 from causalmace.agent import Outcome, Usage
+from causalmace.envs.blocks import actions as A
+from causalmace.envs.blocks.judger import REACH, distance
 from causalmace.graph import Subtask
-from causalmace.judger import REACH, distance
+from causalmace.judger import Refusal, RefusalKind
 from causalmace.rules import Pos
 
-Steps = Generator[A.Action, tuple[bool, str], None]
+Steps = Generator[A.Action, Any, None]
 OFFSETS = sorted(
     ((dx, dy, dz) for dx in range(-3, 4) for dz in range(-3, 4) for dy in (0, 1, -1, 2, 3)
      if (dx, dz) != (0, 0)),
@@ -27,7 +28,13 @@ MAX_WAITS = 120
 
 
 class Failed(Exception):
-    pass
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.message)
+        self.refusal = refusal
+
+
+def _fail(kind: RefusalKind, message: str, **fact: Any) -> Failed:
+    return Failed(Refusal(kind, message, **fact))
 
 
 class ScriptedSkillAgent:
@@ -35,7 +42,7 @@ class ScriptedSkillAgent:
         self.name = agent_name
         self.usage = Usage()
         self._gen: Steps | None = None
-        self._last: tuple[bool, str] | None = None
+        self._last: Any = None
         self._outcome = Outcome(True)
 
     # ---- protocol --------------------------------------------------------------------------
@@ -55,18 +62,18 @@ class ScriptedSkillAgent:
             self._gen = None
             return None
 
-    def feedback(self, ok: bool, message: str) -> None:
-        self._last = (ok, message)
+    def feedback(self, result: Any) -> None:
+        self._last = result
 
     def outcome(self) -> Outcome:
         return self._outcome
 
     # ---- skills ----------------------------------------------------------------------------
-    def _do(self, action: A.Action) -> Generator[A.Action, tuple[bool, str], str]:
-        ok, msg = yield action
-        if not ok:
-            raise Failed(msg)
-        return msg
+    def _do(self, action: A.Action) -> Generator[A.Action, Any, str]:
+        result = yield action
+        if not result.status:
+            raise Failed(result.refusal or Refusal(RefusalKind.NOT_POSSIBLE, result.message))
+        return str(result.message)
 
     def _near(self, world: Any, pos: Pos, reach: float = REACH - 0.6) -> Generator[A.Action, Any, None]:
         here = world.position(self.name)
@@ -82,11 +89,11 @@ class ScriptedSkillAgent:
             if distance(c, pos) <= reach and not world.solid(c):
                 yield from self._do(A.NavigateTo(x=c[0], y=c[1], z=c[2]))
                 return
-        raise Failed(f"no free cell near {pos}")
+        raise _fail(RefusalKind.UNREACHABLE, f"no free cell near {pos}", pos=pos)
 
     def _withdraw(self, world: Any, depot: Pos, item: str, n: int) -> Generator[A.Action, Any, None]:
         yield from self._near(world, depot)
-        yield from self._do(A.WithdrawItem(item_name=item, from_name="chest", item_count=n))
+        yield from self._do(A.WithdrawItem(item_name=item, from_name=world.rules.depot, item_count=n))
         self._taken[item] = self._taken.get(item, 0) + n
 
     def _store_all(self, world: Any, depot: Pos | None, items: list[str]) -> Generator[A.Action, Any, None]:
@@ -98,7 +105,7 @@ class ScriptedSkillAgent:
             return
         yield from self._near(world, depot)
         for item, n in todo:
-            yield from self._do(A.StoreItem(item_name=item, to_name="chest", item_count=n))
+            yield from self._do(A.StoreItem(item_name=item, to_name=world.rules.depot, item_count=n))
             self._taken.pop(item, None)
 
     def _run(self, st: Subtask, world: Any) -> Steps:
@@ -107,20 +114,20 @@ class ScriptedSkillAgent:
         try:
             yield from getattr(self, "_" + st.kind)(st, world, depot)
         except Failed as f:
-            reason = str(f)
-            self._outcome = Outcome(False, reason, _missing(reason))
+            self._outcome = Outcome(False, f.refusal.message, [f.refusal])
             try:  # put back what was taken so that nothing is lost with the failure
                 yield from self._store_all(world, depot, sorted(self._taken))
             except Failed:
                 pass
 
-    def _return(self, st: Subtask, world: Any, depot: Pos) -> Steps:
+    def _return(self, st: Subtask, world: Any, depot: Pos | None) -> Steps:
         """Put everything carried back in the depot: what a lost Worker left in its hands."""
+        depot = world.survey().depot()
         yield from self._store_all(world, depot, sorted(world.inventory(self.name)))
 
     def _fetch(self, st: Subtask, world: Any, depot: Pos) -> Steps:
         yield from self._near(world, tuple(st.params["source"]))
-        yield from self._do(A.WithdrawItem(item_name=st.target, from_name="chest", item_count=st.count))
+        yield from self._do(A.WithdrawItem(item_name=st.target, from_name=world.rules.depot, item_count=st.count))
         self._taken[st.target] = st.count
         yield from self._store_all(world, depot, [st.target])
 
@@ -142,7 +149,8 @@ class ScriptedSkillAgent:
         stock = world.container(depot)
         have = stock[0].get(st.target, 0) if stock else 0
         if have < st.count:
-            raise Failed(f"chest at {depot} has {have} {st.target}, not {st.count}")
+            raise _fail(RefusalKind.MISSING_ITEM, f"{world.rules.depot} at {depot} has {have} {st.target}, "
+                        f"not {st.count}", item=st.target, pos=depot, need=st.count, have=have)
 
     def _hunt(self, st: Subtask, world: Any, depot: Pos) -> Steps:
         for _ in range(st.params["kills"]):
@@ -210,15 +218,16 @@ class ScriptedSkillAgent:
         if world.rules.needs_support:  # blocks still to come rest on the scaffold
             for p, name in st.params.get("wait_for", []):
                 if (world.block(tuple(p)) or ("",))[0] != name:
-                    raise Failed(f"{name} at {tuple(p)} is not placed yet; its scaffold is still needed")
+                    raise _fail(RefusalKind.NOT_PLACED, f"{name} at {tuple(p)} is not placed yet; its scaffold "
+                                "is still needed", item=name, pos=tuple(p))
         for p in st.params["blocks"]:
             pos = tuple(p)
             if world.block(pos) is None:
                 continue
             yield from self._near(world, pos)
             yield from self._do(A.MineBlock(x=pos[0], y=pos[1], z=pos[2]))
-        self._taken = {"dirt": 1}
-        yield from self._store_all(world, depot, ["dirt"])
+        self._taken = {world.rules.scaffold: 1}
+        yield from self._store_all(world, depot, [world.rules.scaffold])
 
     def _room_solved(self, world: Any, room: int) -> bool:
         solved = world.observe(self.name).get("rooms_solved") or []
@@ -231,8 +240,9 @@ class ScriptedSkillAgent:
             "conditions_waiting", ())
 
     def _not_counted(self, st: Subtask) -> Failed:
-        return Failed(f"the {st.target} at {tuple(st.params['pos'])} did not count: "
-                      f"room {st.params['room']} waits for something else first")
+        return _fail(RefusalKind.OUT_OF_ORDER, f"the {st.target} at {tuple(st.params['pos'])} did not count: "
+                     f"room {st.params['room']} waits for something else first", item=st.target,
+                     pos=tuple(st.params["pos"]), group=str(st.params["room"]))
 
     def _toggle(self, st: Subtask, world: Any, depot: Pos | None) -> Steps:
         pos = tuple(st.params["pos"])
@@ -245,7 +255,7 @@ class ScriptedSkillAgent:
                     return
                 yield from self._do(A.Wait(seconds=1.0))
                 yield from self._do(A.ToggleAction(item_name=st.target, x=pos[0], y=pos[1], z=pos[2]))
-            raise Failed(f"room {room} did not open")
+            raise _fail(RefusalKind.GAVE_UP, f"room {room} did not open", group=str(room))
         if not self._counted(world, st):
             raise self._not_counted(st)
 
@@ -261,14 +271,14 @@ class ScriptedSkillAgent:
             if self._room_solved(world, room):
                 return
             yield from self._do(A.Wait(seconds=1.0))
-        raise Failed(f"room {room} did not open")
+        raise _fail(RefusalKind.GAVE_UP, f"room {room} did not open", group=str(room))
 
     def _place(self, st: Subtask, world: Any, depot: Pos | None) -> Steps:
         pos = tuple(st.params["pos"])
         if world.inventory(self.name).get(st.target, 0) < 1 and st.params.get("fetch_from"):
             src = tuple(st.params["fetch_from"])
             yield from self._near(world, src)
-            yield from self._do(A.WithdrawItem(item_name=st.target, from_name="chest", item_count=1))
+            yield from self._do(A.WithdrawItem(item_name=st.target, from_name=world.rules.depot, item_count=1))
         yield from self._near(world, pos)
         current = world.block(pos)
         if current is not None and current[0] != st.target:
@@ -286,28 +296,6 @@ def _choose_recipe(rules: Any, item: str, have: dict[str, int], planned: set[str
         if {n for n, _ in r.inputs} <= planned:
             return r
     return options[0] if options else None
-
-
-def _missing(reason: str) -> list[str]:
-    m = re.match(r"needs (\d+) ([a-z_]+), has", reason)
-    if m:
-        return [m.group(2)]
-    m = re.match(r"\S+ at .* has \d+ ([a-z_]+), not", reason)
-    if m:
-        return [m.group(1)]
-    m = re.match(r"nothing to place ([a-z_]+) against at \(([-\d]+),([-\d]+),([-\d]+)\)", reason)
-    if m:
-        return [f"support@({m.group(2)}, {m.group(3)}, {m.group(4)})"]
-    m = re.match(r"the way out of room (\d+) is closed", reason)
-    if m:
-        return [f"room:{m.group(1)}"]
-    m = re.match(r"the \S+ at .* did not count: room (\d+) waits", reason)
-    if m:
-        return [f"order:{m.group(1)}"]
-    m = re.match(r"([a-z_]+) at \(([-\d]+), ([-\d]+), ([-\d]+)\) is not placed yet", reason)
-    if m:
-        return [f"block@({m.group(2)}, {m.group(3)}, {m.group(4)})"]
-    return []
 
 
 __all__ = ["ScriptedSkillAgent"]

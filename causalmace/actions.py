@@ -1,147 +1,28 @@
-"""Typed agent actions, named and shaped as VillagerBench's API names them.
+"""Typed agent actions: the base every env's action specs derive from, and their tool schemas.
 
-Each class's docstring and field descriptions are what an LLM sees: :func:`openai_tools` turns the
-specs into OpenAI tool schemas, and :func:`parse_action` validates a tool call back into an action.
-LLM output is validated, never evaluated.
+Each action class's docstring and field descriptions are what an LLM sees: :func:`openai_tools`
+turns an env's specs into OpenAI tool schemas, and :func:`parse_action` validates a tool call back
+into an action of those specs. LLM output is validated, never evaluated.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from functools import lru_cache
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
-
-Facing = Literal["W", "E", "S", "N", "x", "y", "z", "A"]
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
 class Action(BaseModel):
+    """An action spec. ``travel`` marks actions that only move the agent, which the makespan lower
+    bound leaves out of a subtask's work (where an agent stands is not the subtask's)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+    travel: ClassVar[bool] = False
     name: str
 
     def args(self) -> dict[str, Any]:
         return self.model_dump(exclude={"name"})
-
-
-class NavigateTo(Action):
-    """Walk to position (x, y, z)."""
-
-    name: Literal["navigateTo"] = "navigateTo"
-    x: int
-    y: int
-    z: int
-
-
-class MineBlock(Action):
-    """Dig the block at (x, y, z) and collect its drops; some blocks need a tool in the inventory."""
-
-    name: Literal["MineBlock"] = "MineBlock"
-    x: int
-    y: int
-    z: int
-
-
-class PlaceBlock(Action):
-    """Place an item from the inventory at (x, y, z), against a neighbouring block or the ground."""
-
-    name: Literal["placeBlock"] = "placeBlock"
-    item_name: str
-    x: int
-    y: int
-    z: int
-    facing: Facing = Field("A", description="W/E/S/N for a direction, x/y/z for an axis, A for any")
-
-
-class CraftBlock(Action):
-    """Craft an item from inventory ingredients; 3x3 recipes need a crafting_table within reach."""
-
-    name: Literal["craftBlock"] = "craftBlock"
-    item_name: str
-    count: int = Field(1, ge=1, description="how many crafting operations to perform")
-
-
-class SmeltingCooking(Action):
-    """Smelt or cook items in a furnace within reach, burning fuel from the inventory."""
-
-    name: Literal["SmeltingCooking"] = "SmeltingCooking"
-    item_name: str = Field(description="the raw item to smelt, e.g. potato")
-    item_count: int = Field(1, ge=1)
-    fuel_item_name: str = "coal"
-
-
-class WithdrawItem(Action):
-    """Take items out of the nearest container (chest) within reach."""
-
-    name: Literal["withdrawItem"] = "withdrawItem"
-    item_name: str
-    from_name: str = "chest"
-    item_count: int = Field(1, ge=1)
-
-
-class StoreItem(Action):
-    """Put items from the inventory into the nearest container within reach."""
-
-    name: Literal["storeItem"] = "storeItem"
-    item_name: str
-    to_name: str = "chest"
-    item_count: int = Field(1, ge=1)
-
-
-class HandoverBlock(Action):
-    """Walk to a teammate and hand them items."""
-
-    name: Literal["handoverBlock"] = "handoverBlock"
-    target_player_name: str
-    item_name: str
-    item_count: int = Field(1, ge=1)
-
-
-class ToggleAction(Action):
-    """Flip a lever, press a button, or open/close a door, trapdoor or gate at (x, y, z)."""
-
-    name: Literal["ToggleAction"] = "ToggleAction"
-    item_name: str
-    x: int
-    y: int
-    z: int
-
-
-class ScanNearbyEntities(Action):
-    """List positions of blocks or creatures with this name within a radius."""
-
-    name: Literal["scanNearbyEntities"] = "scanNearbyEntities"
-    item_name: str
-    radius: int = Field(10, ge=1, le=64)
-    item_num: int = -1
-
-
-class FetchContainerContents(Action):
-    """Read what the nearest container with this name holds."""
-
-    name: Literal["fetchContainerContents"] = "fetchContainerContents"
-    item_name: str = "chest"
-
-
-class AttackTarget(Action):
-    """Attack the nearest creature with this name until it dies; its drops go to the inventory."""
-
-    name: Literal["attackTarget"] = "attackTarget"
-    target_name: str
-
-
-class UseItemOnEntity(Action):
-    """Use an inventory item on the nearest creature with this name (e.g. a bucket on a cow)."""
-
-    name: Literal["useItemOnEntity"] = "useItemOnEntity"
-    item_name: str
-    entity_name: str
-
-
-class EquipItem(Action):
-    """Hold or wear an item from the inventory."""
-
-    name: Literal["equipItem"] = "equipItem"
-    slot: Literal["hand", "head", "torso", "legs", "feet", "off-hand"] = "hand"
-    item_name: str
 
 
 class Wait(Action):
@@ -151,24 +32,30 @@ class Wait(Action):
     seconds: float = Field(1.0, gt=0, le=600)
 
 
-ACTION_TYPES: tuple[type[Action], ...] = (
-    NavigateTo, MineBlock, PlaceBlock, CraftBlock, SmeltingCooking, WithdrawItem, StoreItem,
-    HandoverBlock, ToggleAction, ScanNearbyEntities, FetchContainerContents, AttackTarget,
-    UseItemOnEntity, EquipItem, Wait,
-)
-AnyAction = Annotated[
-    NavigateTo | MineBlock | PlaceBlock | CraftBlock | SmeltingCooking | WithdrawItem | StoreItem
-    | HandoverBlock | ToggleAction | ScanNearbyEntities | FetchContainerContents | AttackTarget
-    | UseItemOnEntity | EquipItem | Wait,
-    Field(discriminator="name"),
-]
-_ADAPTER: TypeAdapter[Any] = TypeAdapter(AnyAction)
-BY_NAME: dict[str, type[Action]] = {t.model_fields["name"].default: t for t in ACTION_TYPES}
+def spec_name(spec: type[Action]) -> str:
+    return str(spec.model_fields["name"].default)
 
 
-def parse_action(data: dict[str, Any]) -> Action:
-    """Validate a dict such as ``{"name": "craftBlock", "item_name": "cake"}`` into an action."""
-    return _ADAPTER.validate_python(data)
+@lru_cache(maxsize=64)
+def _by_name(specs: tuple[type[Action], ...]) -> dict[str, type[Action]]:
+    return {spec_name(t): t for t in specs}
+
+
+class UnknownAction(ValueError):
+    pass
+
+
+def parse_action(data: dict[str, Any], specs: tuple[type[Action], ...]) -> Action:
+    """Validate a dict such as ``{"name": "craftBlock", "item_name": "cake"}`` into one of ``specs``.
+
+    Raises :class:`UnknownAction` for a name not in ``specs`` and pydantic's ``ValidationError`` for
+    bad arguments.
+    """
+    name = data.get("name") if isinstance(data, dict) else None
+    spec = _by_name(specs).get(str(name))
+    if spec is None:
+        raise UnknownAction(f"unknown action {name!r}; known: {', '.join(sorted(_by_name(specs)))}")
+    return spec.model_validate(data)
 
 
 def openai_tool(spec: type[Action]) -> dict[str, Any]:
@@ -181,7 +68,7 @@ def openai_tool(spec: type[Action]) -> dict[str, Any]:
     return {
         "type": "function",
         "function": {
-            "name": spec.model_fields["name"].default,
+            "name": spec_name(spec),
             "description": (spec.__doc__ or "").strip(),
             "parameters": {"type": "object", "properties": props, "required": required,
                            "additionalProperties": False},
@@ -189,5 +76,9 @@ def openai_tool(spec: type[Action]) -> dict[str, Any]:
     }
 
 
-def openai_tools(specs: tuple[type[Action], ...] = ACTION_TYPES) -> list[dict[str, Any]]:
+def openai_tools(specs: tuple[type[Action], ...]) -> list[dict[str, Any]]:
     return [openai_tool(s) for s in specs]
+
+
+__all__ = ["Action", "UnknownAction", "ValidationError", "Wait", "openai_tool", "openai_tools", "parse_action",
+           "spec_name"]

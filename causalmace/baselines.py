@@ -58,7 +58,7 @@ class ReadyGreedyScheduler:
                     return str(item["task_id"])
         return options[0]
 
-    def finished(self, agent: str, subtask: str, ok: bool) -> None:
+    def finished(self, agent: str, subtask: str, ok: bool, settled: bool = False) -> None:
         return None
 
 
@@ -100,7 +100,7 @@ class RoundsScheduler:
             return None  # sitting this round out, or already back: wait for the others
         return sid
 
-    def finished(self, agent: str, subtask: str, ok: bool) -> None:
+    def finished(self, agent: str, subtask: str, ok: bool, settled: bool = False) -> None:
         self.out.discard(agent)
 
 
@@ -115,7 +115,7 @@ class SingleScheduler:
         order = {n: i for i, n in enumerate(self.graph.topo_order())}
         return min(ready, key=order.__getitem__)
 
-    def finished(self, agent: str, subtask: str, ok: bool) -> None:
+    def finished(self, agent: str, subtask: str, ok: bool, settled: bool = False) -> None:
         return None
 
 
@@ -135,5 +135,21 @@ class UpwardRankScheduler:
             return None
         return min(ready, key=lambda s: (-self.rank[s], s))
 
-    def finished(self, agent: str, subtask: str, ok: bool) -> None:
+    def finished(self, agent: str, subtask: str, ok: bool, settled: bool = False) -> None:
         return None
+
+
+def make_ready_greedy(*, graph: TaskGraph, agents: list[str], llm: LLM | None = None) -> ReadyGreedyScheduler:
+    return ReadyGreedyScheduler(graph, llm)
+
+
+def make_rounds(*, graph: TaskGraph, agents: list[str], llm: LLM | None = None) -> RoundsScheduler:
+    return RoundsScheduler(graph, agents, llm)
+
+
+def make_single(*, graph: TaskGraph, agents: list[str], llm: LLM | None = None) -> SingleScheduler:
+    return SingleScheduler(graph, agents[0])
+
+
+def make_upward_rank(*, graph: TaskGraph, agents: list[str], llm: LLM | None = None) -> UpwardRankScheduler:
+    return UpwardRankScheduler(graph)

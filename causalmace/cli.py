@@ -17,7 +17,7 @@ from rich.table import Table
 from causalmace import registry
 from causalmace.errors import UserError
 
-SUITE_ENVS = {
+SUITE_ENVS: dict[str, str] = {
     "construction": "craftworld/VillagerBench-Construction-v0",
     "farming": "craftworld/VillagerBench-Farming-v0",
     "escape": "craftworld/VillagerBench-Escape-v0",
@@ -33,13 +33,41 @@ class SuiteChoice(StrEnum):
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Causality-empowered multi-agent cooperation in Minecraft-like worlds.")
-tasks_app = typer.Typer(no_args_is_help=True, help="VillagerBench runs: list them, prove them solvable.")
+tasks_app = typer.Typer(no_args_is_help=True, help="An env's runs: list them, prove them solvable.")
 app.add_typer(tasks_app, name="tasks")
 out = Console()
 
 
-def _suites(suite: SuiteChoice) -> list[str]:
-    return list(SUITE_ENVS) if suite is SuiteChoice.all else [suite.value]
+def _envs(suite: SuiteChoice, env: str | None) -> list[tuple[str, str]]:
+    """(label, env id) pairs: one registered env by id, or VillagerBench suites by name."""
+    if env is not None:
+        registry.env_spec(env)  # an unknown id is a user error listing the known ones
+        return [(env.split("/", 1)[-1], env)]
+    names = list(SUITE_ENVS) if suite is SuiteChoice.all else [suite.value]
+    return [(s, SUITE_ENVS[s]) for s in names]
+
+
+def resolve_config(config: str) -> Path:
+    """A config file by path, or a built-in one by name (``villagerbench/farming``)."""
+    path = Path(config)
+    if path.exists():
+        return path
+    from importlib import resources
+
+    name = config.removesuffix(".yaml")
+    builtin = resources.files("causalmace.configs").joinpath(f"{name}.yaml")
+    if builtin.is_file():
+        return Path(str(builtin))
+    raise UserError("no such config file, nor a built-in config of that name", file=config,
+                    expected="a YAML path or one of: " + ", ".join(builtin_configs()))
+
+
+def builtin_configs() -> list[str]:
+    from importlib import resources
+
+    root = resources.files("causalmace.configs")
+    return sorted(f"{d.name}/{f.name.removesuffix('.yaml')}" for d in root.iterdir() if d.is_dir()
+                  for f in d.iterdir() if f.name.endswith(".yaml"))
 
 
 @app.command("envs")
@@ -57,15 +85,16 @@ def envs_cmd(json_out: Annotated[bool, typer.Option("--json", help="print JSON")
 
 @tasks_app.command("list")
 def tasks_list(
-    suite: Annotated[SuiteChoice, typer.Option(help="which suite")] = SuiteChoice.all,
-    agents: Annotated[int, typer.Option(help="team size (escape runs depend on it)")] = 1,
+    suite: Annotated[SuiteChoice, typer.Option(help="a VillagerBench suite (shorthand for its env)")] = SuiteChoice.all,
+    env: Annotated[str | None, typer.Option(help="any registered env id (see 'causalmace envs')")] = None,
+    agents: Annotated[int, typer.Option(min=1, help="team size (escape runs depend on it)")] = 1,
     json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
-    """The runs of VillagerBench, with their ids."""
+    """The runs of an env (by default VillagerBench's three suites), with their ids."""
     rows = []
-    for s in _suites(suite):
-        for t in registry.tasks(SUITE_ENVS[s], agents=agents):
-            rows.append({"id": t.id, "suite": s, "env": SUITE_ENVS[s], "t_max": round(t.t_max, 1),
+    for s, env_id in _envs(suite, env):
+        for t in registry.tasks(env_id, agents=agents):
+            rows.append({"id": t.id, "suite": t.suite or s, "env": env_id, "t_max": round(t.t_max, 1),
                          "min_agents": t.min_agents, "description": t.description[:100]})
     if json_out:
         print(json.dumps(rows, indent=1))
@@ -79,22 +108,23 @@ def tasks_list(
 
 @tasks_app.command("check")
 def tasks_check(
-    suite: Annotated[SuiteChoice, typer.Option(help="which suite")] = SuiteChoice.all,
+    suite: Annotated[SuiteChoice, typer.Option(help="a VillagerBench suite (shorthand for its env)")] = SuiteChoice.all,
+    env: Annotated[str | None, typer.Option(help="any registered env id with a reference plan")] = None,
     data: Annotated[Path | None, typer.Option(help="a task file in the upstream format of --suite")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
-    """Solve every run with one scripted agent following a correct plan, and score it."""
-    from causalmace.check import check_task
+    """Solve every run with one agent following the env's reference plan, and score it."""
+    from causalmace.solvable import check_task
 
-    if data is not None and suite is SuiteChoice.all:
+    if data is not None and suite is SuiteChoice.all and env is None:
         raise UserError("--data needs one suite", key="--suite", expected="construction, farming or escape")
-    jobs = [(s, t) for s in _suites(suite)
-            for t in registry.tasks(SUITE_ENVS[s], data=data, agents=1)]
+    extra = {"data": data} if data is not None else {}
+    jobs = [(env_id, t) for _, env_id in _envs(suite, env) for t in registry.tasks(env_id, agents=1, **extra)]
     rows = []
     with Progress(console=Console(stderr=True), transient=True, disable=json_out) as bar:
         tick = bar.add_task("checking", total=len(jobs))
-        for s, t in jobs:
-            rows.append(check_task(SUITE_ENVS[s], t))
+        for env_id, t in jobs:
+            rows.append(check_task(env_id, t))
             bar.advance(tick)
     solved = sum(r.solved for r in rows)
     if json_out:
@@ -112,7 +142,8 @@ def tasks_check(
 
 @app.command("run")
 def run_cmd(
-    config: Annotated[Path, typer.Argument(help="a run config (YAML)")],
+    config: Annotated[str, typer.Argument(help="a run config: a YAML path, or a built-in name such as "
+                                               "villagerbench/farming")],
     task: Annotated[str | None, typer.Option(help="task id (see 'causalmace tasks list')")] = None,
     agents: Annotated[int | None, typer.Option(help="team size")] = None,
     seed: Annotated[int | None, typer.Option(help="seed of the world and the offline model")] = None,
@@ -128,22 +159,30 @@ def run_cmd(
     sets = list(set_ or [])
     if ray_address:
         sets += ["workers.backend=ray", f"workers.ray.address={ray_address}"]
-    cfg = load_config(config, sets, method=method, task=task, agents=agents, seed=seed)
-    if cfg.task is None:
-        raise UserError("no task given", file=str(config), key="task", expected="--task ID or task: in the config")
+    path = resolve_config(config)
+    cfg = load_config(path, sets, method=method, task=task, agents=agents, seed=seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     r = run_episode(cfg, out_dir).result
     g = r["graph"]
     t = Table("", "", title=f"{r['task']} · {r['method']} · {r['agents']} agents · seed {r['seed']}")
     t.add_row("completed", "yes" if r["completed"] else "[red]no[/red]")
     t.add_row("completion", f"{r['completion']:.3f}")
-    t.add_row("makespan / lower bound", f"{r['makespan_s']:.1f} s / {r['lower_bound_s']:.1f} s"
-              f" = {r['makespan_over_bound'] or 0:.2f}")
+    if r["lower_bound_s"]:
+        t.add_row("makespan / lower bound", f"{r['makespan_s']:.1f} s / {r['lower_bound_s']:.1f} s"
+                  f" = {r['makespan_over_bound'] or 0:.2f}")
+    else:
+        t.add_row("makespan", f"{r['makespan_s']:.1f} s (no lower bound: the env has no copy or reference plan)")
     t.add_row("efficiency · balance", f"{r['efficiency']:.2f} · {r['balance']:.3f}")
-    t.add_row("planned edges", f"{g['edges_initial']} ({g['spurious_initial']} made up, "
-              f"{g['missing_initial']} missing)")
-    t.add_row("refiner pruned", f"{g['edges_pruned']}: {g['spurious_pruned']} made up, {g['true_pruned']} true")
-    t.add_row("missing found by the Judger", str(g["missing_found"]))
+    if "spurious_initial" in g:
+        t.add_row("planned edges", f"{g['edges_initial']} ({g['spurious_initial']} made up, "
+                  f"{g['missing_initial']} missing)")
+        t.add_row("refiner pruned", f"{g['edges_pruned']}: {g['spurious_pruned']} made up, "
+                  f"{g['true_pruned']} true")
+        t.add_row("missing found by the Judger", str(g["missing_found"]))
+    else:
+        t.add_row("planned edges · pruned", f"{g['edges_initial']} · {g['edges_pruned']}")
+    ref = r["refiner"]
+    t.add_row("refiner", f"{ref['estimator']} ({ref['reason']})")
     t.add_row("LLM calls · tokens", f"{r['llm']['calls']} · {r['llm']['prompt_tokens']}+"
               f"{r['llm']['completion_tokens']}")
     out.print(t)

@@ -26,7 +26,7 @@ class NoiseConfig(Strict):
 
 
 class LLMConfig(Strict):
-    provider: Literal["symbolic"] = "symbolic"
+    provider: str = "symbolic"  # a registered LLM provider
     model: str = "symbolic"
     seed: int = 0
     noise: NoiseConfig = Field(default_factory=NoiseConfig)
@@ -34,13 +34,13 @@ class LLMConfig(Strict):
 
 class RefinerConfig(Strict):
     enabled: bool = True
-    estimator: Literal["env", "llm"] = "env"
+    estimator: Literal["env", "llm"] = "env"  # env: try it in copies of the world; llm: ask the LLM
     threshold: float = Field(0.5, gt=0, le=1)
     samples: int = Field(3, ge=1, le=50)
 
 
 class SchedulerConfig(Strict):
-    type: Literal["busy_rate", "ready_greedy", "rounds", "single", "upward_rank"] = "busy_rate"
+    type: str = "busy_rate"  # a registered scheduler
 
 
 class PlannerConfig(Strict):
@@ -56,7 +56,7 @@ class RayConfig(Strict):
 
 class WorkersConfig(Strict):
     backend: Literal["local", "ray"] = "local"
-    agent: str = "scripted"
+    agent: str | None = None  # a registered agent; None: the env's default_agent, else "scripted"
     ray: RayConfig = Field(default_factory=RayConfig)
 
 
@@ -71,7 +71,7 @@ class RunConfig(Strict):
     task: str | None = None
     agents: int = Field(3, ge=1, le=64)
     seed: int = 0
-    think_time_s: float = Field(0.0, ge=0)
+    env_options: dict[str, Any] = Field(default_factory=dict)  # passed to the env's factory untouched
     method: str = "causalmace"
     llm: LLMConfig = Field(default_factory=LLMConfig)
     planner: PlannerConfig = Field(default_factory=PlannerConfig)
@@ -160,7 +160,7 @@ def load_config(path: str | Path, overrides: list[str] | None = None, method: st
         if v is not None:
             data[k] = v
     try:
-        return RunConfig.model_validate(data)
+        cfg = RunConfig.model_validate(data)
     except ValidationError as e:
         err = e.errors()[0]
         key = ".".join(str(x) for x in err["loc"])
@@ -169,3 +169,6 @@ def load_config(path: str | Path, overrides: list[str] | None = None, method: st
             expected = "one of the documented keys; this one is unknown"
         raise UserError(f"invalid value {err.get('input')!r}" if err["type"] != "missing" else "missing",
                         file=str(path), key=key, expected=expected) from None
+    if cfg.task is None:
+        raise UserError("no task given", file=str(path), key="task", expected="--task ID or task: in the config")
+    return cfg

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from causalmace.actions import NavigateTo, Wait
+from causalmace.actions import Wait
 from causalmace.graph import Subtask, TaskGraph
 
 MAX_ACTIONS = 5000
@@ -29,8 +29,8 @@ def run_one(world: Any, agent: Any, st: Subtask) -> tuple[bool, float]:
     think = float(getattr(world, "think_time", 0.0))
     while (action := agent.act(world)) is not None and n < MAX_ACTIONS:
         r = world.apply(agent.name, action)
-        agent.feedback(r.status, r.message)
-        if r.status and not isinstance(action, NavigateTo | Wait):
+        agent.feedback(r)
+        if r.status and not isinstance(action, Wait) and not getattr(action, "travel", False):
             work += think + r.duration
         n += 1
     return agent.outcome().done and n < MAX_ACTIONS, work

@@ -1,9 +1,10 @@
 """Ray Workers: one actor per agent, holding its policy (and, for LLM agents, its conversation).
 
-The episode loop keeps the world and its clock. It sends an actor the world's state when it wants
-that agent's next decision and applies the returned action itself, in simulated-time order, so a run
-on Ray gives the same trace as a local one. An actor that dies or hangs past ``timeout_s`` is
-replaced; the runner gives its subtask back to the scheduler.
+The episode loop keeps the world and its clock. Each actor builds its own env from the env id and
+task, then follows the world through the protocol: an opaque ``snapshot()`` where the env offers
+one, the agent's observation otherwise. It answers with the next decision, and the loop applies it
+in simulated-time order, so a run on Ray gives the same trace as a local one. An actor that dies
+or hangs past ``timeout_s`` is replaced; the runner gives its subtask back to the scheduler.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from causalmace import registry
 from causalmace.actions import Action, parse_action
 from causalmace.agent import Outcome, Usage
+from causalmace.envs.protocol import Capability, has
 from causalmace.graph import Subtask
 
 
@@ -41,30 +43,50 @@ def init_ray(address: str | None = None, object_store_mb: int = 100, num_cpus: i
                  log_to_driver=False, configure_logging=False)
 
 
-class AgentActor:
-    """Lives in its own process: the agent's policy and a world of its own to read states into."""
+class ObservedWorld:
+    """What a policy sees of an env that cannot snapshot: the latest observation of its agent."""
 
-    def __init__(self, env_id: str, env_kwargs: dict[str, Any], agent: str, policy: str) -> None:
+    def __init__(self, env: Any, agent: str) -> None:
+        self.env, self.agent = env, agent
+        self.last: dict[str, Any] = {}
+
+    def observe(self, agent: str) -> dict[str, Any]:
+        return self.last
+
+    def __getattr__(self, name: str) -> Any:  # rules, task, action_specs, ...: the actor's own env
+        return getattr(self.env, name)
+
+
+class AgentActor:
+    """Lives in its own process: the agent's policy and a world of its own that follows the real one."""
+
+    def __init__(self, env_id: str, env_kwargs: dict[str, Any], agent: str, policy: str,
+                 policy_kwargs: dict[str, Any] | None = None) -> None:
         self.env = registry.make(env_id, **env_kwargs)
-        self.policy = registry.make_agent(policy, agent_name=agent)
+        self.env.reset()
+        self.world: Any = self.env if has(self.env, Capability.SNAPSHOT) else ObservedWorld(self.env, agent)
+        self.policy = registry.make_agent(policy, agent_name=agent, **(policy_kwargs or {}))
 
     def pid(self) -> int:
         return os.getpid()
 
-    def set_rules(self, rules: Any) -> None:
-        self.env.rules = rules
+    def _follow(self, view: Any) -> None:
+        if isinstance(self.world, ObservedWorld):
+            self.world.last = view
+        else:
+            self.env.restore(view)
 
-    def start(self, subtask: Subtask, state: Any) -> None:
-        self.env.state = state
-        self.policy.start(subtask, self.env)
+    def start(self, subtask: Subtask, view: Any) -> None:
+        self._follow(view)
+        self.policy.start(subtask, self.world)
 
-    def act(self, state: Any) -> dict[str, Any] | None:
-        self.env.state = state
-        action = self.policy.act(self.env)
+    def act(self, view: Any) -> dict[str, Any] | None:
+        self._follow(view)
+        action = self.policy.act(self.world)
         return None if action is None else action.model_dump()
 
-    def feedback(self, ok: bool, message: str) -> None:
-        self.policy.feedback(ok, message)
+    def feedback(self, result: Any) -> None:
+        self.policy.feedback(result)
 
     def outcome(self) -> Outcome:
         return self.policy.outcome()
@@ -81,28 +103,26 @@ class _Slot:
 
 class RayWorkers:
     def __init__(self, env_id: str, env_kwargs: dict[str, Any], agents: list[str], policy: str = "scripted",
-                 timeout_s: float = 60.0) -> None:
+                 timeout_s: float = 60.0, policy_kwargs: dict[str, Any] | None = None) -> None:
         import ray
 
         self.ray = ray
         self.env_id, self.env_kwargs, self.policy, self.timeout_s = env_id, env_kwargs, policy, timeout_s
+        self.policy_kwargs = policy_kwargs or {}
         self._remote = ray.remote(num_cpus=0, max_restarts=0)(AgentActor)
         self.slots: dict[str, _Slot] = {}
         self.replaced = 0
         self._usage = Usage()
-        self._rules_seen: dict[str, int] = {}  # agent -> id() of the rules its actor holds
         for a in agents:
             self.slots[a] = self._spawn(a)
 
     def _spawn(self, agent: str) -> _Slot:
-        actor = self._remote.remote(self.env_id, self.env_kwargs, agent, self.policy)
+        actor = self._remote.remote(self.env_id, self.env_kwargs, agent, self.policy, self.policy_kwargs)
         return _Slot(actor, self.ray.get(actor.pid.remote(), timeout=max(self.timeout_s, 120.0)))
 
-    def _sync_rules(self, agent: str, world: Any) -> None:
-        """The rules travel when they change (a new world, a re-ruled one), not with every decision."""
-        if self._rules_seen.get(agent) != id(world.rules):
-            self._call(agent, "set_rules", world.rules)
-            self._rules_seen[agent] = id(world.rules)
+    @staticmethod
+    def _view(agent: str, world: Any) -> Any:
+        return world.snapshot() if has(world, Capability.SNAPSHOT) else world.observe(agent)
 
     def _call(self, agent: str, method: str, *args: Any) -> Any:
         from ray.exceptions import GetTimeoutError, RayActorError
@@ -123,7 +143,6 @@ class RayWorkers:
             pass
         self.ray.kill(old.actor, no_restart=True)
         self.slots[agent] = self._spawn(agent)
-        self._rules_seen.pop(agent, None)
         self.replaced += 1
         return self.slots[agent].pid
 
@@ -131,16 +150,14 @@ class RayWorkers:
         return {a: s.pid for a, s in self.slots.items()}
 
     def start(self, agent: str, subtask: Subtask, world: Any) -> None:
-        self._sync_rules(agent, world)
-        self._call(agent, "start", subtask, world.state)
+        self._call(agent, "start", subtask, self._view(agent, world))
 
     def act(self, agent: str, world: Any) -> Action | None:
-        self._sync_rules(agent, world)
-        data = self._call(agent, "act", world.state)
-        return None if data is None else parse_action(data)
+        data = self._call(agent, "act", self._view(agent, world))
+        return None if data is None else parse_action(data, world.action_specs())
 
-    def feedback(self, agent: str, ok: bool, message: str) -> None:
-        self._call(agent, "feedback", ok, message)
+    def feedback(self, agent: str, result: Any) -> None:
+        self._call(agent, "feedback", result)
 
     def outcome(self, agent: str) -> Outcome:
         return self._call(agent, "outcome")

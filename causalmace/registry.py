@@ -1,9 +1,16 @@
-"""One registry of envs and agents, Gymnasium-style.
+"""One registry of kinds, Gymnasium-style: envs, agents, schedulers and LLM providers.
 
 Built-ins are lazy ``"module:attr"`` strings, so importing the registry never imports a simulator.
-Other installed packages add envs or agents through the ``causalmace.envs`` / ``causalmace.agents``
-entry-point groups without touching this repository. Entry points are read on every lookup (a few
-milliseconds) rather than cached, so a package installed while a program runs is seen at once.
+Other installed packages add their own through the entry-point groups ``causalmace.envs``,
+``causalmace.agents``, ``causalmace.schedulers`` and ``causalmace.llms`` without touching this
+repository. Each kind has one constructor signature:
+
+* env: ``factory(*, task, agents, **options) -> Env`` (see :mod:`causalmace.envs.protocol`)
+* agent: ``factory(*, agent_name, **options) -> AgentPolicy``
+* scheduler: ``factory(*, graph, agents, llm) -> Scheduler``
+* llm: ``factory(config: dict, *, seed: int) -> LLM``
+
+Installed entry points are read once per process and cached; :func:`refresh` reads them again.
 """
 
 from __future__ import annotations
@@ -11,16 +18,19 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable
+from functools import cache
 from importlib.metadata import entry_points
 from typing import Any, Literal
 
 from causalmace.errors import UserError
 
-Kind = Literal["env", "agent"]
+Kind = Literal["env", "agent", "scheduler", "llm"]
 EntryPoint = str | Callable[..., Any]
 
 ENV_GROUP = "causalmace.envs"
 AGENT_GROUP = "causalmace.agents"
+SCHEDULER_GROUP = "causalmace.schedulers"
+LLM_GROUP = "causalmace.llms"
 ENV_ID = re.compile(r"^[\w.:-]+/[\w.:-]+-v\d+$")
 
 BUILTIN_ENVS: dict[str, str] = {
@@ -31,10 +41,41 @@ BUILTIN_ENVS: dict[str, str] = {
 BUILTIN_AGENTS: dict[str, str] = {
     "scripted": "causalmace.agents.scripted:ScriptedSkillAgent",
 }
+BUILTIN_SCHEDULERS: dict[str, str] = {
+    "busy_rate": "causalmace.scheduler:make_busy_rate",
+    "ready_greedy": "causalmace.baselines:make_ready_greedy",
+    "rounds": "causalmace.baselines:make_rounds",
+    "single": "causalmace.baselines:make_single",
+    "upward_rank": "causalmace.baselines:make_upward_rank",
+}
+BUILTIN_LLMS: dict[str, str] = {
+    "symbolic": "causalmace.llm.symbolic:make_symbolic",
+}
 
-_registered: dict[Kind, dict[str, EntryPoint]] = {"env": {}, "agent": {}}
-_GROUPS: dict[Kind, str] = {"env": ENV_GROUP, "agent": AGENT_GROUP}
-_BUILTINS: dict[Kind, dict[str, str]] = {"env": BUILTIN_ENVS, "agent": BUILTIN_AGENTS}
+_registered: dict[Kind, dict[str, EntryPoint]] = {"env": {}, "agent": {}, "scheduler": {}, "llm": {}}
+_GROUPS: dict[Kind, str] = {"env": ENV_GROUP, "agent": AGENT_GROUP, "scheduler": SCHEDULER_GROUP,
+                            "llm": LLM_GROUP}
+_BUILTINS: dict[Kind, dict[str, str]] = {"env": BUILTIN_ENVS, "agent": BUILTIN_AGENTS,
+                                         "scheduler": BUILTIN_SCHEDULERS, "llm": BUILTIN_LLMS}
+LABELS: dict[Kind, str] = {"env": "env id", "agent": "agent", "scheduler": "scheduler", "llm": "LLM provider"}
+KEYS: dict[Kind, str] = {"env": "env", "agent": "workers.agent", "scheduler": "scheduler.type",
+                         "llm": "llm.provider"}
+
+
+@cache
+def _installed(group: str) -> tuple[tuple[str, str, str], ...]:
+    """(name, value, origin) of the installed entry points of a group, read once per process."""
+    out = []
+    for ep in entry_points(group=group):
+        dist = getattr(ep, "dist", None)
+        origin = f"package {dist.name!r}" if dist is not None else f"entry-point group {group}"
+        out.append((ep.name, ep.value, origin))
+    return tuple(out)
+
+
+def refresh() -> None:
+    """Read installed entry points again (after installing a plugin while the program runs)."""
+    _installed.cache_clear()
 
 
 def _target(ep: EntryPoint) -> str:
@@ -71,13 +112,11 @@ def _table(kind: Kind) -> dict[str, EntryPoint]:
     table: dict[str, EntryPoint] = dict(_BUILTINS[kind])
     for name, ep in _registered[kind].items():
         table[name] = ep  # register_* already checked these against the rest
-    for ep in entry_points(group=_GROUPS[kind]):
-        dist = getattr(ep, "dist", None)
-        origin = f"package {dist.name!r}" if dist is not None else f"entry-point group {_GROUPS[kind]}"
+    for name, value, origin in _installed(_GROUPS[kind]):
         if kind == "env":
-            _check_env_id(ep.name, origin)
-        _check_target(ep.name, ep.value, origin)
-        _add(table, ep.name, ep.value, origin)
+            _check_env_id(name, origin)
+        _check_target(name, value, origin)
+        _add(table, name, value, origin)
     return table
 
 
@@ -103,20 +142,27 @@ def register_agent(name: str, entry_point: EntryPoint, *, override: bool = False
     _register("agent", name, entry_point, override)
 
 
+def register(kind: Kind, name: str, entry_point: EntryPoint, *, override: bool = False) -> None:
+    _register(kind, name, entry_point, override)
+
+
+def names(kind: Kind) -> list[str]:
+    return sorted(_table(kind))
+
+
 def env_ids() -> list[str]:
-    return sorted(_table("env"))
+    return names("env")
 
 
 def agent_names() -> list[str]:
-    return sorted(_table("agent"))
+    return names("agent")
 
 
 def _lookup(kind: Kind, name: str) -> EntryPoint:
     table = _table(kind)
     if name not in table:
-        label = "env id" if kind == "env" else "agent"
-        raise UserError(f"unknown {label} {name!r}; known: {', '.join(sorted(table)) or 'none'}",
-                        key="env" if kind == "env" else "agent")
+        raise UserError(f"unknown {LABELS[kind]} {name!r}; known: {', '.join(sorted(table)) or 'none'}",
+                        key=KEYS[kind])
     return table[name]
 
 
@@ -164,6 +210,11 @@ def make_agent(name: str, **kwargs: Any) -> Any:
     return _load(name, _lookup("agent", name))(**kwargs)
 
 
+def factory(kind: Kind, name: str) -> Callable[..., Any]:
+    """The factory of any kind by name; an unknown name is a user error listing the known ones."""
+    return _load(name, _lookup(kind, name))
+
+
 def tasks(env_id: str, **kwargs: Any) -> list[Any]:
     """The runs an env offers, read from its factory's ``tasks`` attribute, so callers need no suite code."""
     factory = _load(env_id, _lookup("env", env_id))
@@ -175,7 +226,7 @@ def tasks(env_id: str, **kwargs: Any) -> list[Any]:
 
 
 __all__ = [
-    "AGENT_GROUP", "BUILTIN_AGENTS", "BUILTIN_ENVS", "ENV_GROUP", "agent_factory", "agent_names", "agent_spec",
-    "env_ids",
-    "env_spec", "make", "make_agent", "register_agent", "register_env", "tasks",
+    "AGENT_GROUP", "BUILTIN_AGENTS", "BUILTIN_ENVS", "BUILTIN_LLMS", "BUILTIN_SCHEDULERS", "ENV_GROUP", "LLM_GROUP",
+    "SCHEDULER_GROUP", "agent_factory", "agent_names", "agent_spec", "env_ids", "env_spec", "factory", "make",
+    "make_agent", "names", "refresh", "register", "register_agent", "register_env", "tasks",
 ]

@@ -140,6 +140,9 @@ class RuleSet:
     passable: frozenset[str] = frozenset()  # blocks one walks through: plates, crops, torches, signs
     triggers: tuple[Trigger, ...] = ()
     needs_support: bool = True  # a block is placed against a neighbour or the ground
+    smelt_station: str | None = None  # the block smelting needs within reach
+    scaffold: str | None = None  # the block a team places as temporary support
+    depot: str | None = None  # the container a team keeps its stock in
     durations: Durations = field(default_factory=Durations)
 
     # ---- queries -------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Set
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from causalmace.graph import TaskGraph
 
@@ -47,8 +47,16 @@ def production_lines(graph: TaskGraph) -> list[list[str]]:
 
 
 class Scheduler(Protocol):
-    def assign(self, agent: str, ready: Set[str]) -> str | None: ...
-    def finished(self, agent: str, subtask: str, ok: bool) -> None: ...
+    """Chooses work for idle agents. Made by a registered factory ``factory(*, graph, agents, llm)``."""
+
+    def assign(self, agent: str, ready: Set[str]) -> str | None:
+        """A subtask from ``ready`` (all predecessors settled, nobody on it) for ``agent``, or None."""
+        ...
+
+    def finished(self, agent: str, subtask: str, ok: bool, settled: bool = False) -> None:
+        """``agent`` is back from ``subtask``: done if ``ok``; ``settled`` if it will never run again
+        (done, or abandoned after its last attempt)."""
+        ...
 
 
 @dataclass
@@ -82,7 +90,11 @@ class BusyRateScheduler:
         self.working[agent] = (best[1], best[2])
         return best[2]
 
-    def finished(self, agent: str, subtask: str, ok: bool) -> None:
+    def finished(self, agent: str, subtask: str, ok: bool, settled: bool = False) -> None:
         self.working.pop(agent, None)
-        if ok:
+        if ok or settled:  # an abandoned subtask must not block the rest of its line
             self.done.add(subtask)
+
+
+def make_busy_rate(*, graph: TaskGraph, agents: list[str], llm: Any = None) -> BusyRateScheduler:
+    return BusyRateScheduler(graph)

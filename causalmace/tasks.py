@@ -1,66 +1,27 @@
-"""What a task asks for, independent of any env: the goal the Judger scores and the planner reads."""
+"""What a task asks for, independent of any env: the core sees a goal only through :class:`Goal`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
-
-from causalmace.rules import Pos
-
-Suite = Literal["construction", "farming", "escape", "custom"]
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
 
-@dataclass(frozen=True, slots=True)
-class Checkpoint:
-    """A scored item in a farming task; an achieved checkpoint voids the points of its ``sub`` items."""
+@runtime_checkable
+class Goal(Protocol):
+    """A task's goal. Whether it is met, and how well, is the env's ``score()``; the core asks only this."""
 
-    name: str
-    count: int
-    score: float
-    sub: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class BuildGoal:
-    """Blocks to stand at given positions: pos -> (block name, facing letter)."""
-
-    target: dict[Pos, tuple[str, str]]
-    ground_y: int
-
-
-@dataclass(frozen=True)
-class CraftGoal:
-    item: str
-    count: int
-    checkpoints: tuple[Checkpoint, ...]
-    sources: dict[str, str] = field(default_factory=dict)  # ingredient -> "item in place"
-
-
-@dataclass(frozen=True)
-class Room:
-    index: int
-    atom: int
-    center: Pos
-    trigger: str
-    exit_cells: tuple[Pos, ...]
-    description: str
-    kind: Literal["same_room", "split", "merge", "cross"] = "same_room"
-
-
-@dataclass(frozen=True)
-class EscapeGoal:
-    rooms: tuple[Room, ...]
-
-
-Goal = BuildGoal | CraftGoal | EscapeGoal
+    def wants(self) -> tuple[str, ...]:
+        """Names of what the goal asks for (items, blocks, places): the planner's rules are chosen by them."""
+        ...
 
 
 @dataclass(frozen=True)
 class Task:
-    """A runnable task. ``world`` is the env-specific set-up; the core never looks inside it."""
+    """A runnable task. ``suite`` is a free label grouping tasks; ``world`` is the env's own set-up,
+    never looked inside by the core. ``t_max`` is the time budget efficiency is measured against."""
 
     id: str
-    suite: Suite
+    suite: str
     description: str
     goal: Goal
     complexity: float

@@ -19,7 +19,7 @@ from causalmace.graph import Subtask
 class Workers(Protocol):
     def start(self, agent: str, subtask: Subtask, world: Any) -> None: ...
     def act(self, agent: str, world: Any) -> Action | None: ...
-    def feedback(self, agent: str, ok: bool, message: str) -> None: ...
+    def feedback(self, agent: str, result: Any) -> None: ...
     def outcome(self, agent: str) -> Outcome: ...
     def usage(self) -> Usage: ...
     def replace(self, agent: str) -> int: ...
@@ -29,6 +29,7 @@ class Workers(Protocol):
 
 class LocalWorkers:
     def __init__(self, agents: list[str], policy: str = "scripted", **kwargs: Any) -> None:
+        """``kwargs`` go to the agent factory with each agent's name."""
         self.policy, self.kwargs = policy, kwargs
         self.policies = {a: registry.make_agent(policy, agent_name=a, **kwargs) for a in agents}
         self.lost = Usage()
@@ -48,8 +49,8 @@ class LocalWorkers:
     def act(self, agent: str, world: Any) -> Action | None:
         return self.policies[agent].act(world)
 
-    def feedback(self, agent: str, ok: bool, message: str) -> None:
-        self.policies[agent].feedback(ok, message)
+    def feedback(self, agent: str, result: Any) -> None:
+        self.policies[agent].feedback(result)
 
     def outcome(self, agent: str) -> Outcome:
         return self.policies[agent].outcome()

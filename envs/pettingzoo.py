@@ -22,9 +22,9 @@ try:
 except ImportError as e:  # pragma: no cover - depends on the install
     raise ImportError("the PettingZoo adapter needs 'pettingzoo' (pip install 'causalmace[test]')") from e
 
-from causalmace import actions as A
+from causalmace.envs.blocks import actions as A
 from causalmace.rules import Pos
-from causalmace.tasks import BuildGoal, CraftGoal
+from causalmace.envs.villagerbench.goals import BuildGoal, CraftGoal
 
 if TYPE_CHECKING:
     from causalmace.envs.protocol import Env

@@ -18,7 +18,7 @@ import time
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
-from causalmace import actions as A
+from causalmace.envs.blocks import actions as A
 from causalmace import registry
 from causalmace.rules import Pos
 

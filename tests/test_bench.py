@@ -24,7 +24,7 @@ def write_bench(tmp_path: Path, body: str | None = None) -> Path:
     (tmp_path / "suites").mkdir()
     # the suite's own include is replaced by the method file, so a dangling one does no harm
     (tmp_path / "suites" / "farming.yaml").write_text(
-        f"include: ../nowhere.yaml\nenv: {FARM}\ntask: cake_0\nthink_time_s: 1.0\n")
+        f"include: ../nowhere.yaml\nenv: {FARM}\ntask: cake_0\nenv_options: {{think_time: 1.0}}\n")
     (tmp_path / "suites" / "escape.yaml").write_text(f"env: {ESCAPE}\ntask: escape_1r_0\n")
     path = tmp_path / "bench.yaml"
     path.write_text(body or (
@@ -80,7 +80,7 @@ def test_plan_is_the_cross_product(tmp_path: Path) -> None:
     j = next(j for j in jobs if j.id == "farming/cake_1/beta/a2/n0.3/s1")
     assert (j.method, j.suite, j.task, j.agents, j.noise, j.seed) == ("beta", "farming", "cake_1", 2, 0.3, 1)
     assert j.config["method"] == "beta" and j.config["refiner"]["enabled"] is False
-    assert j.config["env"] == FARM and j.config["think_time_s"] == 1.0 and j.config["seed"] == 1
+    assert j.config["env"] == FARM and j.config["env_options"]["think_time"] == 1.0 and j.config["seed"] == 1
     assert j.config["llm"]["noise"]["spurious_edges"] == 0.3
     assert j.config["llm"]["noise"]["missing_edges"] == pytest.approx(0.1)
     all_tasks = plan_jobs(b, methods=["alpha"], suites=["escape"], noise=[0])

@@ -8,12 +8,12 @@ import pytest
 from causalmace import registry
 from causalmace.agent import Usage
 from causalmace.config import RunConfig
+from causalmace.envs.villagerbench.reference import decompose as truth
 from causalmace.graph import TaskGraph
 from causalmace.llm import LLMRequest, LLMResponse
 from causalmace.llm.symbolic import Noise, SymbolicLLM
 from causalmace.planner.planner import decompose
 from causalmace.planner.refine import EnvEstimator, LLMEstimator, refine
-from causalmace.planner.symbolic import decompose as truth
 from causalmace.runner import run_episode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,14 +94,14 @@ class CyclicLLM:
 
 def test_cyclic_plan_is_reported_not_looped() -> None:
     env, _ = env_and_truth("cake_0")
-    g, report = decompose(env.task, env.rules, env.survey(), CyclicLLM())
+    g, report = decompose(env, CyclicLLM())
     assert report.cycles and sorted(report.cycles[0]) == ["a", "b", "c"]
     assert g.find_cycle() is None and len(g.edges()) == 2
 
 
 def test_noise_adds_independent_edges_and_drops_true_ones() -> None:
     env, true = env_and_truth("rabbit_stew_63")
-    g, _ = decompose(env.task, env.rules, env.survey(), SymbolicLLM(Noise(0.5, 0.25), seed=3))
+    g, _ = decompose(env, SymbolicLLM(Noise(0.5, 0.25), seed=3), reference=env.reference_plan)
     planned, real = set(g.edges()), set(true.edges())
     assert len(planned - real) == round(0.5 * len(real))
     assert len(real - planned) == round(0.25 * len(real))

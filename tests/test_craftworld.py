@@ -1,10 +1,11 @@
 import copy
 
-from causalmace import actions as A
+from causalmace.actions import openai_tools, parse_action
 from causalmace.agents.scripted import ScriptedSkillAgent
-from causalmace.check import run_plan
+from causalmace.envs.blocks import actions as A
 from causalmace.envs.villagerbench.suites import make_construction, make_escape, make_farming
 from causalmace.rules import RuleChange, RuleRef
+from causalmace.solvable import run_plan
 
 
 def farm(task: str = "cake_0", agents: int = 1):
@@ -102,11 +103,12 @@ def test_closed_exit_blocks_the_way() -> None:
 
 
 def test_actions_become_openai_tools() -> None:
-    tools = A.openai_tools()
+    tools = openai_tools(A.ACTION_TYPES)
     names = {t["function"]["name"] for t in tools}
     assert {"navigateTo", "MineBlock", "placeBlock", "craftBlock", "SmeltingCooking", "withdrawItem",
             "storeItem", "handoverBlock", "ToggleAction", "scanNearbyEntities", "fetchContainerContents",
             "attackTarget", "useItemOnEntity", "equipItem"} <= names
     place = next(t for t in tools if t["function"]["name"] == "placeBlock")["function"]
     assert place["parameters"]["required"] == ["item_name", "x", "y", "z"]
-    assert A.parse_action({"name": "placeBlock", "item_name": "dirt", "x": 1, "y": 2, "z": 3}).facing == "A"
+    placed = parse_action({"name": "placeBlock", "item_name": "dirt", "x": 1, "y": 2, "z": 3}, A.ACTION_TYPES)
+    assert placed.facing == "A"

@@ -9,7 +9,7 @@ import pytest
 from pettingzoo.test import parallel_api_test, parallel_seed_test
 
 from causalmace import registry
-from causalmace.actions import NavigateTo, Wait
+from causalmace.envs.blocks.actions import NavigateTo, Wait
 
 if TYPE_CHECKING:
     from causalmace.envs.pettingzoo import CausalMaceParallelEnv

@@ -20,6 +20,12 @@ BUILTIN = (
 )
 
 
+
+@pytest.fixture(autouse=True)
+def fresh_entry_points(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests install plugins while running: read entry points on every lookup here."""
+    monkeypatch.setattr(registry, "_installed", registry._installed.__wrapped__)
+
 def test_builtin_ids_listed() -> None:
     ids = registry.env_ids()
     assert set(BUILTIN) <= set(ids)
@@ -69,7 +75,7 @@ def test_unknown_id_names_it_and_lists_known() -> None:
 
 
 def test_register_env_at_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registry, "_registered", {"env": {}, "agent": {}})
+    monkeypatch.setattr(registry, "_registered", {"env": {}, "agent": {}, "scheduler": {}, "llm": {}})
     registry.register_env("mine/Farm-v1", "causalmace.envs.villagerbench.suites:make_farming")
     assert "mine/Farm-v1" in registry.env_ids()
     assert registry.make("mine/Farm-v1").task.suite == "farming"

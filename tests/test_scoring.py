@@ -6,24 +6,21 @@ import math
 
 import pytest
 
-from causalmace.scoring import (
+from causalmace.envs.villagerbench.scoring import (
     Checkpoint,
-    action_time_union,
-    balance,
     block_hit_rate,
     block_matches,
     checkpoint_score,
     construction_complexity,
     construction_t_max,
     cooperation_score,
-    efficiency,
     escape_completion,
     escape_t_max,
     farming_complexity,
     farming_t_max,
-    makespan_lower_bound,
     view_hit_rate,
 )
+from causalmace.metrics import action_time_union, balance, efficiency, makespan_lower_bound
 
 
 def world_of(blocks):

@@ -1,6 +1,7 @@
 """The offline knowledge model: answers from the game rules, and can imitate an LLM's mistakes.
 
-For ``decompose`` it returns the correct task graph (derived from the RuleSet) with seeded noise:
+For ``decompose`` it returns the env's reference plan (handed over in the request's context) with
+seeded noise:
 ``spurious_edges`` adds dependencies between subtasks that are in fact independent (as a fraction
 of the true edge count, never closing a cycle) and ``missing_edges`` drops a fraction of the true
 ones. For ``counterfactual`` it answers from the rules through the caller's oracle and flips the
@@ -18,7 +19,6 @@ import networkx as nx
 from causalmace.agent import Usage
 from causalmace.graph import TaskGraph
 from causalmace.llm import LLMRequest, LLMResponse, count_tokens
-from causalmace.planner.symbolic import decompose
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +63,10 @@ class SymbolicLLM:
 
     def complete(self, request: LLMRequest) -> LLMResponse:
         if request.purpose == "decompose":
-            ctx = request.context
-            truth = decompose(ctx["task"], ctx["rules"], ctx["survey"])
+            reference = request.context.get("reference")
+            if reference is None:
+                raise ValueError("the symbolic model plans only for envs that offer a reference plan")
+            truth = reference()
             noisy, _, _ = add_noise(truth, self.noise, self.rng)
             text = json.dumps(plan_json(noisy))
         elif request.purpose == "counterfactual":
@@ -88,7 +90,16 @@ class SymbolicLLM:
 def plan_json(graph: TaskGraph) -> dict:
     return {
         "subtasks": [{"id": s.id, "kind": s.kind, "description": s.description, "target": s.target,
-                      "count": s.count, "est_duration": s.est_duration, "params": s.params}
+                      "count": s.count, "est_duration": s.est_duration, "params": s.params,
+                      "produces": list(s.produces)}
                      for s in graph.subtasks()],
         "edges": [{"from": a, "to": b} for a, b in graph.edges()],
     }
+
+
+def make_symbolic(config: dict, *, seed: int = 0) -> SymbolicLLM:
+    """The registry's factory: ``config`` is the run config's ``llm`` section as a dict."""
+    n = config.get("noise", {}) or {}
+    noise = Noise(float(n.get("spurious_edges", 0.0)), float(n.get("missing_edges", 0.0)),
+                  float(n.get("answer_flip", 0.0)))
+    return SymbolicLLM(noise, seed=int(config.get("seed", 0)) + seed)

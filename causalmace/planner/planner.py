@@ -1,25 +1,23 @@
 """The Planner: asks an LLM to split a task into subtasks and dependency edges.
 
-The prompt gives the task, the rules relevant to it and the action list, and asks for JSON that a
-pydantic schema validates. A plan whose edges loop is reported and its cycle broken, never run.
+The prompt is built from the env alone (its rules in words, what the team sees, its action specs),
+so the core names no game. The answer is JSON that a pydantic schema validates; a plan whose edges
+loop is reported and its cycle broken, never run.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from causalmace.actions import ACTION_TYPES
+from causalmace.actions import spec_name
 from causalmace.graph import Subtask, TaskGraph
 from causalmace.llm import LLM, LLMRequest
-from causalmace.rules import RuleSet
-from causalmace.survey import Survey
-from causalmace.tasks import BuildGoal, CraftGoal, EscapeGoal, Task
-
-MAX_RULE_LINES = 40
 
 
 class PlannedSubtask(BaseModel):
@@ -31,6 +29,7 @@ class PlannedSubtask(BaseModel):
     count: int = 1
     est_duration: float = Field(1.0, ge=0)
     params: dict[str, Any] = Field(default_factory=dict)
+    produces: list[str] = Field(default_factory=list)
 
 
 class PlannedEdge(BaseModel):
@@ -44,6 +43,11 @@ class Plan(BaseModel):
     edges: list[PlannedEdge] = Field(default_factory=list)
 
 
+@lru_cache(maxsize=1)
+def plan_schema() -> dict[str, Any]:
+    return Plan.model_json_schema()
+
+
 class PlanError(RuntimeError):
     pass
 
@@ -55,54 +59,18 @@ class PlanReport:
     dropped_edges: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _goal_items(task: Task) -> list[str]:
-    g = task.goal
-    if isinstance(g, CraftGoal):
-        return [g.item, *(c.name for c in g.checkpoints)]
-    if isinstance(g, BuildGoal):
-        return sorted({n for n, _ in g.target.values()}) + ["support"]
-    if isinstance(g, EscapeGoal):
-        return ["exit"]
-    return []
+SYSTEM = ("You plan for a team of agents in a shared world. Split the task into subtasks that one agent "
+          "can do, and list which subtask must finish before which. Answer with JSON only.")
 
 
-def rules_text(task: Task, rules: RuleSet) -> str:
-    lines: list[str] = []
-    items = set(_goal_items(task))
-    for ref in rules.relevant(items):
-        if ref.kind == "recipe" and ref.key not in items:
-            continue
-        if ref.kind == "recipe":
-            r = rules.recipes[ref.key][ref.index]
-            ins = ", ".join(f"{c} {n}" for n, c in r.inputs)
-            lines.append(f"craft {r.count} {r.output} from {ins}" + (f" at a {r.station}" if r.station else ""))
-        elif ref.kind == "smelt":
-            lines.append(f"smelt {ref.key} into {rules.smelting[ref.key].output} in a furnace, burning fuel")
-        elif ref.kind == "dig":
-            lines.append(f"mining {ref.key} needs one of {sorted(rules.digging[ref.key].tools or [])}")
-        elif ref.kind == "use":
-            item, ent = ref.key.split("@")
-            lines.append(f"use {item} on {ent} gives {rules.uses[(item, ent)].gives}")
-        elif ref.kind == "support":
-            lines.append("a block is placed against a neighbouring block or the ground")
-    for t in rules.triggers:
-        conds = " and ".join(f"{c.block} at {c.pos} {c.state}" for c in t.conditions)
-        lines.append(f"{t.id} opens when {conds} (within {t.wait_interval:g} s)")
-    return "\n".join(lines[:MAX_RULE_LINES])
-
-
-def prompt(task: Task, rules: RuleSet, survey: Survey) -> list[dict[str, str]]:
-    actions = "\n".join(f"- {a.model_fields['name'].default}: {(a.__doc__ or '').strip()}" for a in ACTION_TYPES)
-    world = (f"Containers: {[(p, n, dict(i)) for p, n, i, _ in survey.containers]}\n"
-             f"Blocks: { {k: len(v) for k, v in survey.blocks.items()} }\n"
-             f"Creatures: {sorted({n for n, _ in survey.creatures})}")
-    schema = json.dumps(Plan.model_json_schema())
+def prompt(env: Any) -> list[dict[str, str]]:
+    actions = "\n".join(f"- {spec_name(a)}: {(a.__doc__ or '').strip()}" for a in env.action_specs())
+    task = env.task
     return [
-        {"role": "system", "content": "You plan for a team of Minecraft agents. Split the task into subtasks "
-                                      "that one agent can do, and list which subtask must finish before "
-                                      "which. Answer with JSON only."},
-        {"role": "user", "content": f"Task {task.id}: {task.description}\n\nRules:\n{rules_text(task, rules)}\n\n"
-                                    f"World:\n{world}\n\nActions:\n{actions}\n\nJSON schema:\n{schema}"},
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": f"Task {task.id}: {task.description}\n\nRules:\n{env.rules_text()}\n\n"
+                                    f"World:\n{env.world_text()}\n\nActions:\n{actions}\n\n"
+                                    f"JSON schema:\n{json.dumps(plan_schema())}"},
     ]
 
 
@@ -111,16 +79,22 @@ def _parse(text: str) -> Plan:
     return Plan.model_validate_json(text[start:end + 1] if start >= 0 else text)
 
 
-def decompose(task: Task, rules: RuleSet, survey: Survey, llm: LLM, retries: int = 2) -> tuple[TaskGraph,
-                                                                                                 PlanReport]:
-    """The initial global causal task graph, as the LLM proposes it."""
+def decompose(env: Any, llm: LLM, reference: Callable[[], TaskGraph] | None = None,
+              retries: int = 2) -> tuple[TaskGraph, PlanReport]:
+    """The initial global causal task graph, as the LLM proposes it.
+
+    ``reference`` (the env's correct plan, where it has one) is handed to offline models only, in the
+    request's ``context``; a real LLM sees the prompt alone.
+    """
     report = PlanReport()
-    messages = prompt(task, rules, survey)
+    messages = prompt(env)
     plan: Plan | None = None
+    context: dict[str, Any] = {"task": env.task.id}
+    if reference is not None:
+        context["reference"] = reference
     for _ in range(retries + 1):
         report.attempts += 1
-        resp = llm.complete(LLMRequest(messages, "decompose", Plan.model_json_schema(),
-                                       {"task": task, "rules": rules, "survey": survey}))
+        resp = llm.complete(LLMRequest(messages, "decompose", plan_schema(), context))
         try:
             plan = _parse(resp.text)
             break
@@ -129,9 +103,16 @@ def decompose(task: Task, rules: RuleSet, survey: Survey, llm: LLM, retries: int
                                    {"role": "user", "content": f"That JSON is invalid: {e}. Answer again."}]
     if plan is None:
         raise PlanError(f"no valid plan after {report.attempts} attempts")
-    graph = TaskGraph(task.id)
+    return build_graph(env.task.id, plan, report), report
+
+
+def build_graph(task_id: str, plan: Plan, report: PlanReport) -> TaskGraph:
+    graph = TaskGraph(task_id)
     for s in plan.subtasks:
-        graph.add(Subtask(s.id, s.kind, s.description, s.target, s.count, s.est_duration, dict(s.params)))
+        if s.id in graph.g:
+            continue
+        graph.add(Subtask(s.id, s.kind, s.description, s.target, s.count, s.est_duration, dict(s.params),
+                          produces=tuple(s.produces)))
     for e in plan.edges:
         if e.src in graph.g and e.dst in graph.g and e.src != e.dst:
             graph.add_edge(e.src, e.dst, origin="planner")
@@ -142,4 +123,4 @@ def decompose(task: Task, rules: RuleSet, survey: Survey, llm: LLM, retries: int
         a, b = cycle[-1]
         graph.remove_edge(a, b)
         report.dropped_edges.append((a, b))
-    return graph, report
+    return graph

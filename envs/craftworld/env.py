@@ -13,13 +13,16 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from causalmace import actions as A
+from causalmace.envs.blocks import actions as A
+from causalmace.envs.blocks.judger import REACH, check, distance
+from causalmace.envs.blocks.outcome import WorldFacts
+from causalmace.envs.blocks.survey import Survey, survey_text
+from causalmace.envs.blocks.text import rules_text
 from causalmace.envs.craftworld.world import Block, Container, TriggerState, Vec, WorldState
 from causalmace.envs.protocol import ActionResult, Capability
-from causalmace.judger import REACH, Score, check, distance, score_task
+from causalmace.judger import Refusal, RefusalKind, Score
 from causalmace.rules import Pos, RuleChange, RuleSet, Trigger
-from causalmace.survey import Survey
-from causalmace.tasks import CraftGoal, EscapeGoal, Task
+from causalmace.tasks import Task
 
 AGENT_NAMES = ("Alice", "Bob", "Cindy", "David", "Eve", "Frank", "Grace", "Heidi", "Ivan", "Judy",
                "Mallory", "Niaj")
@@ -39,10 +42,11 @@ def _cell(p: Vec) -> Pos:
 class CraftWorldEnv:
     """One task in CraftWorld. ``task.world`` is a :class:`WorldSetup`-like callable making the state."""
 
-    capabilities = frozenset({Capability.FORK, Capability.RERULE})
+    capabilities = frozenset({Capability.FORK, Capability.RERULE, Capability.SNAPSHOT, Capability.REFERENCE})
+    default_agent = "scripted"
 
     def __init__(self, task: Task, rules: RuleSet, n_agents: int = 1, think_time: float = 0.0,
-                 env_id: str = "craftworld") -> None:
+                 env_id: str = "craftworld", reference: Any = None) -> None:
         if n_agents < 1:
             raise ValueError("n_agents must be at least 1")
         self.env_id = env_id
@@ -53,6 +57,9 @@ class CraftWorldEnv:
         self.agents = agent_names(n_agents)
         self.state: WorldState = task.world.build(self.agents, rules, random.Random(0))
         self._seed = 0
+        self._reference = reference  # (task, rules, survey) -> TaskGraph: the correct plan, if known
+        if reference is None:
+            self.capabilities = self.capabilities - {Capability.REFERENCE}
 
     # ---- protocol -----------------------------------------------------------------------
     def reset(self, seed: int | None = None) -> dict[str, dict[str, Any]]:
@@ -77,10 +84,10 @@ class CraftWorldEnv:
         """Judge, then apply ``action`` for ``agent`` at that agent's clock."""
         st = self.state.agents[agent]
         start = st.clock + self.think_time
-        reason = check(self.rules, self, agent, action)
-        if reason is not None:
+        refusal = check(self.rules, self, agent, action)
+        if refusal is not None:
             st.clock = start + REJECT_COST
-            return ActionResult(False, reason, REJECT_COST)
+            return ActionResult(False, refusal.message, REJECT_COST, refusal=refusal)
         msg, duration, data = self._execute(agent, action, start)
         end = start + duration
         st.clock = end
@@ -102,18 +109,39 @@ class CraftWorldEnv:
                 "room": self.state.room_of(st.pos[2]) if self.state.rooms else None,
                 "rooms_solved": solved, "conditions_waiting": waiting}
 
-    def score(self) -> Score:
-        goal = self.task.goal
-        rooms: list[tuple[bool, float]] = []
-        if isinstance(goal, EscapeGoal):
-            for r in goal.rooms:
-                ts = self.state.triggers.get(r.trigger)
-                rooms.append((bool(ts and ts.fired), ts.best_fraction if ts else 0.0))
+    def facts(self) -> WorldFacts:
+        """What a block-world goal is scored from."""
+        triggers = {}
+        for t in self.rules.triggers:
+            ts = self.state.triggers.get(t.id)
+            triggers[t.id] = (bool(ts and ts.fired), ts.best_fraction if ts else 0.0)
         owners: dict[str, int] = {}
         for who in self.state.owners.values():
             owners[who] = owners.get(who, 0) + 1
-        return score_task(self.task, self.block_at, achieved=set(self.state.achieved), owners=owners,
-                          rooms=rooms, n_agents=self.n_agents)
+        return WorldFacts(self.block_at, set(self.state.achieved), owners, triggers, self.n_agents)
+
+    def score(self) -> Score:
+        return self.task.goal.score(self.facts())  # type: ignore[attr-defined]
+
+    def rules_text(self) -> str:
+        return rules_text(self.rules, self.task.goal.wants())
+
+    def world_text(self) -> str:
+        return survey_text(self.survey())
+
+    def close(self) -> None:
+        return None
+
+    def snapshot(self) -> tuple[WorldState, RuleSet]:
+        return self.state.copy(), self.rules
+
+    def restore(self, snap: tuple[WorldState, RuleSet]) -> None:
+        self.state, self.rules = snap[0].copy(), snap[1]
+
+    def reference_plan(self) -> Any:
+        if self._reference is None:
+            raise NotImplementedError("this env knows no reference plan")
+        return self._reference(self.task, self.rules, self.survey())
 
     def intervals(self) -> dict[str, list[tuple[float, float]]]:
         return {a: list(v) for a, v in self.state.intervals.items()}
@@ -137,6 +165,7 @@ class CraftWorldEnv:
             spawn=(int(first[0]), int(first[1]), int(first[2])),
             ground_y=st.ground_y,
             start_items=tuple(sorted(st.agents[self.agents[0]].inventory.items())),
+            depot_name=self.rules.depot,
         )
 
     # ---- optional capabilities (the causal refiner asks for them) ----------------------------
@@ -200,7 +229,7 @@ class CraftWorldEnv:
     def agent_names(self) -> Sequence[str]:
         return self.agents
 
-    def path_blocked(self, agent: str, target: Pos) -> str | None:
+    def path_blocked(self, agent: str, target: Pos) -> Refusal | None:
         rooms = self.state.rooms
         if not rooms:
             return None
@@ -210,7 +239,8 @@ class CraftWorldEnv:
             for cell in rooms[r].exit_cells:
                 if self.state.solid(cell):
                     b = self.state.block(cell)
-                    return f"the way out of room {r} is closed ({b.name if b else 'wall'} at {cell})"
+                    return Refusal(RefusalKind.WAY_CLOSED, f"the way out of room {r} is closed "
+                                   f"({b.name if b else 'wall'} at {cell})", b.name if b else None, cell, str(r))
         return None
 
     # ---- mechanics ---------------------------------------------------------------------------
@@ -235,11 +265,11 @@ class CraftWorldEnv:
             inv.pop(item, None)
 
     def _inventory_changed(self, agent: str) -> None:
-        goal = self.task.goal
-        if not isinstance(goal, CraftGoal):
+        checkpoints = getattr(self.task.goal, "checkpoints", ())  # items a goal tracks as they are first held
+        if not checkpoints:
             return
         inv = self.state.agents[agent].inventory
-        for cp in goal.checkpoints:
+        for cp in checkpoints:
             have = inv.get(cp.name, 0)
             if have > 0 and cp.name not in self.state.owners:
                 self.state.owners[cp.name] = agent

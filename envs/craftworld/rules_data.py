@@ -63,7 +63,7 @@ def base_rules() -> RuleSet:
                 interactive[name] = kind
     for c in extra["containers"]:
         interactive[c] = "container"
-    interactive["furnace"] = "furnace"
+    interactive[str(extra["smelt_station"])] = "station"
     tool_speed: dict[str, float] = {}
     for material, speed in extra["tool_speed"].items():
         for kind in TOOL_KINDS:
@@ -81,5 +81,8 @@ def base_rules() -> RuleSet:
         blocks=blocks,
         items=items | {"key"},
         interactive=interactive,
+        smelt_station=str(extra["smelt_station"]),
+        scaffold=str(extra["scaffold_block"]),
+        depot=str(extra["depot_container"]),
         passable=passable,
     )

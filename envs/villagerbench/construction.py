@@ -7,12 +7,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from causalmace import scoring
 from causalmace.envs.craftworld.setup import ContainerSpec, WorldSetup
+from causalmace.envs.villagerbench import scoring
 from causalmace.envs.villagerbench.construction_text import parse_description
+from causalmace.envs.villagerbench.goals import BuildGoal
 from causalmace.errors import UserError
 from causalmace.rules import RuleSet
-from causalmace.tasks import BuildGoal, Task
+from causalmace.tasks import Task
 
 GROUND_Y = -60
 CHEST_POS = (-4, GROUND_Y, 0)

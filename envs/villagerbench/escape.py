@@ -15,12 +15,13 @@ import re
 from collections import Counter
 from typing import Any
 
-from causalmace import scoring
 from causalmace.envs.craftworld.setup import BlockSpec, ContainerSpec, WorldSetup
 from causalmace.envs.craftworld.world import RoomSpec
+from causalmace.envs.villagerbench import scoring
+from causalmace.envs.villagerbench.goals import EscapeGoal, Room
 from causalmace.errors import UserError
 from causalmace.rules import Condition, Effect, Pos, RuleSet, Trigger
-from causalmace.tasks import EscapeGoal, Room, Task
+from causalmace.tasks import Task
 
 ROOM_STEP = 9
 EXIT = ((0, 0, 4), (0, 1, 4))

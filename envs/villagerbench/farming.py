@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from causalmace import scoring
 from causalmace.envs.craftworld.setup import BlockSpec, ContainerSpec, WorldSetup
+from causalmace.envs.villagerbench import scoring
+from causalmace.envs.villagerbench.goals import Checkpoint, CraftGoal
 from causalmace.errors import UserError
 from causalmace.rules import Pos, RuleSet
-from causalmace.tasks import Checkpoint, CraftGoal, Task
+from causalmace.tasks import Task
 
 FACING = {"north": "N", "south": "S", "east": "E", "west": "W"}
 SOURCE_KEYS = ("milk", "wheat", "sugar", "cooked_rabbit", "baked_potato", "carrot", "brown_mushroom",

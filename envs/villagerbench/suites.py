@@ -14,6 +14,7 @@ from causalmace.envs.craftworld.rules_data import base_rules
 from causalmace.envs.villagerbench.construction import load_construction, read_json
 from causalmace.envs.villagerbench.escape import load_escape
 from causalmace.envs.villagerbench.farming import load_farming
+from causalmace.envs.villagerbench.reference import decompose
 from causalmace.errors import UserError
 from causalmace.rules import RuleSet
 from causalmace.tasks import Task
@@ -74,13 +75,16 @@ def rules_for(task: Task, rules: RuleSet | None = None) -> RuleSet:
 
 def _make(suite: str, task: str | Task | None = None, agents: int = 1, think_time: float = 0.0,
           data: str | None = None) -> CraftWorldEnv:
+    """The protocol's factory: ``task`` and ``agents``, then options (``think_time`` seconds an agent
+    spends on each decision, ``data`` a task file of the suite's upstream format)."""
     if task is None:
         t = load_tasks(suite, data, agents)[0]
     elif isinstance(task, str):
         t = get_task(suite, task, agents, data)
     else:
         t = task
-    return CraftWorldEnv(t, rules_for(t), n_agents=agents, think_time=think_time, env_id=ENV_IDS[suite])
+    return CraftWorldEnv(t, rules_for(t), n_agents=agents, think_time=think_time, env_id=ENV_IDS[suite],
+                         reference=decompose)
 
 
 def make_construction(**kwargs: Any) -> CraftWorldEnv:

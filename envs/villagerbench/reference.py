@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from causalmace.envs.blocks.survey import Survey
+from causalmace.envs.villagerbench.goals import BuildGoal, CraftGoal, EscapeGoal
 from causalmace.graph import Subtask, TaskGraph
-from causalmace.judger import NEIGHBOURS
+from causalmace.judger import NEIGHBOURS, cell_key, group_key, item_key
 from causalmace.rules import Pos, RuleSet
-from causalmace.survey import Survey
-from causalmace.tasks import BuildGoal, CraftGoal, EscapeGoal, Task
+from causalmace.tasks import Task
 
 CHUNK = 6  # blocks per construction subtask
-SCAFFOLD_BLOCK = "dirt"
 
 
 class NotObtainable(Exception):
@@ -62,7 +62,7 @@ class _Farm:
         sid = f"{kind}_{target}_{self.n}"
         self.graph.add(Subtask(sid, kind, desc, target, count, round(est, 3),
                                {"depot": self.depot, **params}, {"depot_has": [target, count]},
-                               produces=(target,)))
+                               produces=(item_key(target),)))
         for d in deps:
             self.graph.add_edge(d, sid, origin="truth")
         return sid
@@ -188,7 +188,7 @@ class _Farm:
         return None
 
     def _smelt(self, item: str, need: int, depth: int) -> list[str] | None:
-        furnaces = self.survey.blocks.get("furnace", ())
+        furnaces = self.survey.blocks.get(self.rules.smelt_station or "", ())
         if not furnaces:
             return None
         for inp, rule in sorted(self.rules.smelting.items()):
@@ -386,7 +386,7 @@ def decompose_construction(task: Task, goal: BuildGoal, rules: RuleSet, survey: 
         is_scaffold = part[0] in scaffold_set
         kind = "scaffold" if is_scaffold else "build"
         sid = f"{kind}_{k}"
-        blocks = [[list(p), SCAFFOLD_BLOCK if is_scaffold else goal.target[p][0],
+        blocks = [[list(p), rules.scaffold if is_scaffold else goal.target[p][0],
                    "A" if is_scaffold else goal.target[p][1]] for p in part]
         mats = Counter(b[1] for b in blocks)
         est = (2 * _walk(rules, depot or part[0], part[0]) + len(part) * d.place + len(mats) * d.container)
@@ -396,7 +396,7 @@ def decompose_construction(task: Task, goal: BuildGoal, rules: RuleSet, survey: 
         graph.add(Subtask(sid, kind, f"{'scaffold' if is_scaffold else 'place'} {what} at {where}",
                           "scaffold" if is_scaffold else "structure", len(part), round(est, 3),
                           {"depot": depot, "blocks": blocks}, {"blocks_placed": [b[0] for b in blocks]},
-                          produces=tuple(f"block@{p}" for p in part)))
+                          produces=tuple(cell_key(p) for p in part)))
         for p in part:
             chunk_of[p] = sid
     for x, y in _necessary_supports(order, chunk_of, scaffold_set, goal, rules.passable):
@@ -449,15 +449,21 @@ def decompose_escape(task: Task, goal: EscapeGoal, rules: RuleSet, survey: Surve
                 st = Subtask(f"r{room.index}_place_{i}", "place", f"put a {c.block} at {c.pos}", c.block, 1,
                              round(6 + d.place, 3), params, {"block_at": [list(c.pos), c.block]})
                 if src is not None and src[1] and src[1] in key_givers:
+                    st.produces = (group_key(room.index), cell_key(c.pos))
                     graph.add(st)
                     graph.add_edge(key_givers[src[1]], st.id, origin="truth")
                     ids.append(st.id)
                     continue
             graph.add(st)
             ids.append(st.id)
+        for sid in ids:
+            graph.subtask(sid).produces = (group_key(room.index), cell_key(graph.subtask(sid).params["pos"]))
         for e in t.effects:
             if e.kind == "give":
                 key_givers[e.item] = ids[-1] if ids else ""
+                if ids:
+                    giver = graph.subtask(ids[-1])
+                    giver.produces = (*giver.produces, item_key(e.item))
         # sub-events happen in order within a room
         for a in ids:
             for b in ids:
@@ -476,7 +482,7 @@ def decompose_escape(task: Task, goal: EscapeGoal, rules: RuleSet, survey: Surve
 
 
 def decompose(task: Task, rules: RuleSet, survey: Survey) -> TaskGraph:
-    """The true dependency graph of ``task``."""
+    """The true dependency graph of ``task``: the env's reference plan."""
     goal = task.goal
     if isinstance(goal, CraftGoal):
         return decompose_farming(task, goal, rules, survey)
