@@ -32,7 +32,7 @@ class SuiteChoice(StrEnum):
 
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Causality-empowered multi-agent cooperation in Minecraft-like worlds.")
+                  help="Causality-empowered multi-agent cooperation in shared worlds.")
 tasks_app = typer.Typer(no_args_is_help=True, help="An env's runs: list them, prove them solvable.")
 app.add_typer(tasks_app, name="tasks")
 out = Console()

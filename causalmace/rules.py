@@ -84,7 +84,7 @@ class Trigger:
 
 @dataclass(frozen=True, slots=True)
 class Durations:
-    """Seconds of simulated time; Minecraft's own figures where it has them."""
+    """Seconds of simulated time; the defaults suit block worlds, an env may set its own."""
 
     walk_speed: float = 4.317
     climb_cost: float = 2.0  # path blocks per block climbed (pathfinder pillars up)

@@ -73,12 +73,13 @@ def check_env(env: Any, seed: int = 0) -> None:
     if not isinstance(caps, frozenset) or not all(isinstance(x, Capability) for x in caps):
         c.fail("capabilities is not a frozenset of Capability", "use frozenset({Capability.FORK, ...}) or frozenset()")
         caps = frozenset()
-    for cap in caps:
+    if c.failures:  # without the basics nothing else can be tried
+        raise EnvCheckError(c.failures)
+    for cap in list(caps):
         for m in CAPABILITY_METHODS[cap]:
             if not callable(getattr(env, m, None)):
                 c.fail(f"declares {cap.value!r} but has no {m}()", f"implement {m} or drop {cap.value!r}")
-    if c.failures:
-        raise EnvCheckError(c.failures)
+                caps = caps - {cap}
 
     agents = list(env.agents)
     if not agents or len(set(agents)) != len(agents) or not all(isinstance(a, str) for a in agents):
