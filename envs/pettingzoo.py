@@ -23,8 +23,8 @@ except ImportError as e:  # pragma: no cover - depends on the install
     raise ImportError("the PettingZoo adapter needs 'pettingzoo' (pip install 'causalmace[test]')") from e
 
 from causalmace.envs.blocks import actions as A
-from causalmace.rules import Pos
 from causalmace.envs.villagerbench.goals import BuildGoal, CraftGoal
+from causalmace.rules import Pos
 
 if TYPE_CHECKING:
     from causalmace.envs.protocol import Env

@@ -18,8 +18,8 @@ import time
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
-from causalmace.envs.blocks import actions as A
 from causalmace import registry
+from causalmace.envs.blocks import actions as A
 from causalmace.rules import Pos
 
 if TYPE_CHECKING:

@@ -71,7 +71,8 @@ class ShelfEnv:
             return ActionResult(True, "waited", action.seconds)
         if not isinstance(action, Make) or action.item not in RECIPES:
             self.clocks[agent] += 0.5
-            return ActionResult(False, "no such action", 0.5, refusal=Refusal(RefusalKind.NOT_POSSIBLE, "no such action"))
+            refusal = Refusal(RefusalKind.NOT_POSSIBLE, "no such action")
+            return ActionResult(False, "no such action", 0.5, refusal=refusal)
         for need in RECIPES[action.item]:
             if self.shelf.get(need, 0) < 1:
                 self.clocks[agent] += 0.5

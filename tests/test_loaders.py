@@ -1,8 +1,8 @@
 import pytest
 
 from causalmace.envs.villagerbench.construction_text import parse_description, parse_line
-from causalmace.envs.villagerbench.suites import load_tasks
 from causalmace.envs.villagerbench.goals import BuildGoal, CraftGoal, EscapeGoal
+from causalmace.envs.villagerbench.suites import load_tasks
 
 
 def test_construction_loads_all_100_tasks() -> None:
