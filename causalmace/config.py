@@ -34,7 +34,8 @@ class LLMConfig(Strict):
 
 class RefinerConfig(Strict):
     enabled: bool = True
-    estimator: Literal["env", "llm"] = "env"  # env: try it in copies of the world; llm: ask the LLM
+    estimator: Literal["simulate", "llm"] = "simulate"  # simulate: try it in copies of the world; llm: ask
+    verify: bool = False  # with llm: also run simulate and report how often the LLM's answers agree
     threshold: float = Field(0.5, gt=0, le=1)
     samples: int = Field(3, ge=1, le=50)
 
@@ -171,4 +172,18 @@ def load_config(path: str | Path, overrides: list[str] | None = None, method: st
                         file=str(path), key=key, expected=expected) from None
     if cfg.task is None:
         raise UserError("no task given", file=str(path), key="task", expected="--task ID or task: in the config")
+    check_kinds(cfg, path)
     return cfg
+
+
+def check_kinds(cfg: RunConfig, path: Path) -> None:
+    """Every kind the config names is registered, so a typo stops the run before it starts."""
+    from causalmace import registry
+
+    named: list[tuple[registry.Kind, str | None, str]] = [
+        ("env", cfg.env, "env"), ("llm", cfg.llm.provider, "llm.provider"),
+        ("scheduler", cfg.scheduler.type, "scheduler.type"), ("agent", cfg.workers.agent, "workers.agent")]
+    for kind, name, key in named:
+        if name is not None and name not in registry.names(kind):
+            raise UserError(f"unknown {registry.LABELS[kind]} {name!r}", file=str(path), key=key,
+                            expected="one of " + ", ".join(registry.names(kind)))

@@ -1,9 +1,10 @@
 """Choosing how the causal refiner checks edges, from what the env can do, and running it.
 
-The ``env`` estimator tries each edge in copies of the world and needs the env to fork and re-rule;
-the ``llm`` estimator asks the LLM and needs nothing of the env. When the configured estimator
-cannot run on this env, the refiner falls back to the other, or is skipped, and the trace says
-which and why.
+The ``simulate`` estimator tries each edge in copies of the world and needs the env to fork and
+re-rule; the ``llm`` estimator asks the LLM and needs nothing of the env. When the configured
+estimator cannot run on this env, the refiner falls back to the other, or is skipped, and the trace
+says which and why. With ``refiner.verify``, the LLM's answers are checked against ``simulate``
+where the env can fork: how often they agree, edges it would wrongly prune, made-up edges it keeps.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class Refinement:
     reason: str
     report: RefineReport | None = None
     est: Any = None
+    verified: dict[str, Any] | None = None
 
 
 def choose(cfg: RunConfig, env: Any) -> tuple[str, str]:
@@ -33,10 +35,10 @@ def choose(cfg: RunConfig, env: Any) -> tuple[str, str]:
     if not cfg.refiner.enabled:
         return "off", "the refiner is off in the config"
     can_try = has(env, Capability.FORK) and has(env, Capability.RERULE)
-    if cfg.refiner.estimator == "env":
+    if cfg.refiner.estimator == "simulate":
         if can_try:
-            return "env", "configured; the env can fork and re-rule"
-        return "llm", "configured env, but the env cannot fork and re-rule: asking the LLM instead"
+            return "simulate", "configured; the env can fork and re-rule"
+        return "llm", "configured simulate, but the env cannot fork and re-rule: asking the LLM instead"
     return "llm", "configured"
 
 
@@ -49,13 +51,44 @@ def run_refiner(cfg: RunConfig, env: Any, graph: TaskGraph, llm: LLM, make_agent
                reason=reason)
     if kind == "off":
         return Refinement(kind, reason)
-    oracle = None
-    if has(env, Capability.FORK) and has(env, Capability.RERULE):
-        oracle = EnvEstimator(env, make_agent)
-    est: Any = oracle if kind == "env" else LLMEstimator(llm, samples=cfg.refiner.samples, oracle=oracle)
+    can_try = has(env, Capability.FORK) and has(env, Capability.RERULE)
+    before = graph.copy()
+    est: Any = (EnvEstimator(env, make_agent) if kind == "simulate"
+                else LLMEstimator(llm, samples=cfg.refiner.samples, rules=env.rules, rules_text=env.rules_text()))
     report = refine(graph, env.rules, est, cfg.refiner.threshold)
+    verified = None
+    if kind == "llm" and cfg.refiner.verify and can_try:
+        sim = EnvEstimator(env, make_agent)
+        refine(before, env.rules, sim, cfg.refiner.threshold)
+        verified = compare(graph, before, sim)
+        trace.emit("refiner", 0.0, verify=verified)
     for a, b in sorted(report.pruned):
         rec = graph.pruned_records[(a, b)]
         trace.emit("graph", 0.0, change="prune", edge=[a, b], ate=rec.ate, p_holds=rec.p_holds,
                    interventions=[[i.change, i.effect] for i in rec.interventions])
-    return Refinement(kind, reason, report, est)
+    return Refinement(kind, reason, report, est, verified)
+
+
+def _decisions(graph: TaskGraph) -> dict[tuple[str, str], tuple[str, dict[str, float]]]:
+    recs = {e: graph.record(*e) for e in graph.edges()} | dict(graph.pruned_records)
+    return {e: (r.verdict, {i.change: i.effect for i in r.interventions} | {"": r.p_holds or 0.0})
+            for e, r in recs.items()}
+
+
+def compare(by_llm: TaskGraph, by_sim: TaskGraph, sim: EnvEstimator) -> dict[str, Any]:
+    """How the LLM's causal judgments agree with the simulation's, per intervention and per edge."""
+    llm_d, sim_d = _decisions(by_llm), _decisions(by_sim)
+    n = agree = 0
+    for e, (_, effects) in sim_d.items():
+        theirs = llm_d.get(e, ("", {}))[1]
+        for change, v in effects.items():
+            if change in theirs:
+                n += 1
+                agree += (theirs[change] >= 0.5) == (v >= 0.5)
+    edges = [e for e in sim_d if e in llm_d]
+    same = sum(1 for e in edges if (llm_d[e][0] == "pruned") == (sim_d[e][0] == "pruned"))
+    return {"interventions": n, "interventions_agree": agree, "accuracy": round(agree / n, 4) if n else None,
+            "edges": len(edges), "edges_agree": same,
+            "wrongly_pruned": sum(1 for e in edges if llm_d[e][0] == "pruned" and sim_d[e][0] != "pruned"),
+            "made_up_kept": sum(1 for e in edges if llm_d[e][0] != "pruned" and sim_d[e][0] == "pruned"),
+            "simulate_cost": sim.cost()}

@@ -27,6 +27,9 @@ from causalmace.scheduler import BusyRateScheduler
 from causalmace.trace import Trace
 
 
+WALL_CLOCK = ("wall_s", "refiner_wall_s")  # measured, not simulated: kept out of the trace
+
+
 @dataclass
 class Episode:
     result: dict[str, Any]
@@ -87,13 +90,18 @@ def _run(cfg: RunConfig, env: Any, trace: Trace, wall0: float, out_dir: Path | N
     usage.add(llm.usage)
     usage.add(workers.usage())
     workers.close()
-    refiner = {"estimator": refinement.estimator, "reason": refinement.reason,
-               "interventions": refinement.report.interventions if refinement.report else 0}
-    if refinement.est is not None and hasattr(refinement.est, "runs"):
-        refiner["trial_runs"] = refinement.est.runs
+    refiner: dict[str, Any] = {"estimator": refinement.estimator, "reason": refinement.reason,
+                               "interventions": refinement.report.interventions if refinement.report else 0}
+    if refinement.est is not None and hasattr(refinement.est, "cost"):
+        refiner["cost"] = refinement.est.cost()
+    elif refinement.est is not None:
+        refiner["cost"] = refinement.est.usage.as_dict()
+    if refinement.verified is not None:
+        refiner["verify"] = refinement.verified
     res = result(cfg, env, loop, planned, truth, pruned, lb, usage, refiner)
     res["wall_s"] = round(time.perf_counter() - wall0, 3)
-    trace.emit("score", res["makespan_s"], **{k: v for k, v in res.items() if k != "wall_s"})
+    res["refiner_wall_s"] = round(getattr(refinement.est, "wall_s", 0.0), 3)
+    trace.emit("score", res["makespan_s"], **{k: v for k, v in res.items() if k not in WALL_CLOCK})
     if out_dir is not None:
         (out_dir / "result.json").write_text(json.dumps(res, indent=1, sort_keys=True) + "\n")
         (out_dir / "graph.json").write_text(graph.dumps() + "\n")

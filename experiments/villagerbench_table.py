@@ -1,6 +1,6 @@
 """Run CausalMACE over every VillagerBench run and print the table the README shows.
 
-    python3 experiments/villagerbench_table.py [--estimator env|llm] [--agents 3] [--jobs 2]
+    python3 experiments/villagerbench_table.py [--estimator simulate|llm] [--agents 3] [--jobs 2]
         [--set key=value ...] [--markdown FILE]
 
 Per suite: completion, the share of made-up edges the refiner pruned, the share of true edges it
@@ -69,7 +69,7 @@ def markdown(rows: list[dict[str, Any]], title: str) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--estimator", choices=["env", "llm"], default="env")
+    ap.add_argument("--estimator", choices=["simulate", "llm"], default="simulate")
     ap.add_argument("--agents", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--suites", default="construction,farming,escape")

@@ -22,7 +22,7 @@ from causalmace.llm import LLMRequest, LLMResponse, count_tokens
 from causalmace.rules import Recipe, RuleSet
 from causalmace.tasks import Task
 
-RECIPES = {"plank": (), "stick": (), "frame": ("plank", "stick"), "chair": ("frame", "plank")}
+RECIPES = {"plank": (), "stick": (), "seat": (), "frame": ("plank", "stick"), "chair": ("frame", "seat")}
 
 
 class Make(Action):
@@ -153,7 +153,7 @@ class ShelfLLM:
             text = json.dumps({"subtasks": subtasks, "edges": edges})
         else:
             question = request.messages[-1]["content"]
-            b, a = re.findall(r"make (\w+)", question)[:2]
+            b, a = re.search(r"Subtask B: make (\w+)\. Subtask A: make (\w+)", question).groups()  # type: ignore[union-attr]
             changed = f"without {a})" in question or f"remove recipe:{b})" in question
             text = json.dumps({"still_needed": a in RECIPES.get(b, ()) and not changed})
         usage = Usage(1, sum(count_tokens(str(m["content"])) for m in request.messages), count_tokens(text))

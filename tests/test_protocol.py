@@ -63,16 +63,16 @@ def shelf_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_run_on_an_env_with_no_capability(tmp_path: Path, shelf_kinds: None) -> None:
     cfg = tmp_path / "shelf.yaml"
     cfg.write_text("env: test/Shelf-v0\ntask: make_chair\nagents: 2\nllm: {provider: shelf-llm}\n"
-                   "refiner: {enabled: true, estimator: env}\n")
+                   "refiner: {enabled: true, estimator: simulate}\n")
     main(["run", str(cfg), "--out", str(tmp_path / "out")])
     result = json.loads((tmp_path / "out" / "result.json").read_text())
     assert result["completed"] and result["capabilities"] == []
     assert result["refiner"]["estimator"] == "llm" and "cannot fork" in result["refiner"]["reason"]
     assert result["lower_bound_s"] is None and "spurious_initial" not in result["graph"]
     events = [json.loads(line) for line in (tmp_path / "out" / "trace.jsonl").read_text().splitlines()]
-    said = next(e for e in events if e["event"] == "refiner")
-    assert said["requested"] == "env" and said["estimator"] == "llm"
-    pruned = [e["edge"] for e in events if e["event"] == "graph" and e["change"] == "prune"]
+    said = next(e for e in events if e["type"] == "refiner")
+    assert said["requested"] == "simulate" and said["estimator"] == "llm"
+    pruned = [e["edge"] for e in events if e["type"] == "graph" and e["change"] == "prune"]
     assert pruned == [["stick", "plank"]]
 
 

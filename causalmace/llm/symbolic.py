@@ -4,8 +4,8 @@ For ``decompose`` it returns the env's reference plan (handed over in the reques
 seeded noise:
 ``spurious_edges`` adds dependencies between subtasks that are in fact independent (as a fraction
 of the true edge count, never closing a cycle) and ``missing_edges`` drops a fraction of the true
-ones. For ``counterfactual`` it answers from the rules through the caller's oracle and flips the
-answer with probability ``answer_flip``.
+ones. For ``counterfactual`` it answers from the rules tables it is handed (never from a world) and
+flips the answer with probability ``answer_flip``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import networkx as nx
 from causalmace.agent import Usage
 from causalmace.graph import TaskGraph
 from causalmace.llm import LLMRequest, LLMResponse, count_tokens
+from causalmace.planner.rules_link import needs
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,8 @@ class SymbolicLLM:
             noisy, _, _ = add_noise(truth, self.noise, self.rng)
             text = json.dumps(plan_json(noisy))
         elif request.purpose == "counterfactual":
-            holds = request.context["oracle"]()
+            ctx = request.context
+            holds = needs(ctx["rules"], ctx["a"], ctx["b"]) if "rules" in ctx else None
             if holds is not None and self.rng.random() < self.noise.answer_flip:
                 holds = not holds
             text = json.dumps({"still_needed": holds})

@@ -8,14 +8,17 @@ and an edge whose |ATE| stays below a threshold under every intervention is prun
 hallucination. "B needs A" is judged in a world where B's other prerequisites are done: B fails
 without A but succeeds with it. Two estimators answer that question behind one interface:
 
-* ``env``: the simulator does, on a fork of the world, re-ruled for the intervention. No tokens.
-* ``llm``: the LLM is asked the counterfactual question ``samples`` times per intervention; the share
-  of "still needed" answers estimates the probability (the paper's way).
+* ``simulate``: the world does, on a fork of it, re-ruled for the intervention. No tokens, but trial
+  runs in copies, whose count and simulated seconds are reported beside what they buy.
+* ``llm``: the LLM is asked the counterfactual question ``samples`` times per intervention, as text
+  only; the share of "still needed" answers estimates the probability (the paper's way). The offline
+  symbolic model answers it from the rules tables (:mod:`causalmace.planner.rules_link`).
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -73,12 +76,15 @@ def _makes(rules: RuleSet, ref: RuleRef, b: Subtask) -> bool:
 
 @dataclass
 class EnvEstimator:
-    """Answers "does B need A?" by trying it in forks of the simulator."""
+    """Answers "does B need A?" by trying it in forks of the world (the ``simulate`` estimator)."""
 
     env: Any
     make_agent: Callable[[str], Any]
     usage: Usage = field(default_factory=Usage)
-    runs: int = 0
+    runs: int = 0  # trial runs asked for
+    steps: int = 0  # subtasks actually run in copies (runs share their beginnings)
+    sim_s: float = 0.0  # simulated seconds spent in copies
+    wall_s: float = 0.0
     _cache: dict[tuple[str, tuple[str, ...]], Turns] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -93,6 +99,21 @@ class EnvEstimator:
         prefix is kept and the next run goes on from the longest one already there.
         """
         self.runs += 1
+        t0 = time.perf_counter()
+        try:
+            return self._attempt_timed(change, graph, ids, last)
+        finally:
+            self.wall_s += time.perf_counter() - t0
+
+    def _step(self, turns: Turns, sid: str) -> bool:
+        world = turns.world
+        before = max(world.clock(a) for a in world.agents)
+        ok = turns.step(sid)[0]
+        self.steps += 1
+        self.sim_s += max(world.clock(a) for a in world.agents) - before
+        return ok
+
+    def _attempt_timed(self, change: RuleChange | None, graph: TaskGraph, ids: list[str], last: str) -> bool:
         key = str(change)
         k = len(ids)
         while k and (key, tuple(ids[:k])) not in self._cache:
@@ -103,10 +124,13 @@ class EnvEstimator:
             world = self.env.fork() if change is None else self.env.rerule(change)
             turns = Turns.start(world, graph, self.make_agent)
         for i in range(k, len(ids)):
-            turns.step(ids[i])
+            self._step(turns, ids[i])
             if len(self._cache) < CACHE_LIMIT:
                 self._cache[(key, tuple(ids[:i + 1]))] = turns.copy()
-        return turns.step(last)[0]
+        return self._step(turns, last)
+
+    def cost(self) -> dict[str, float]:
+        return {"trial_runs": self.runs, "subtasks_run": self.steps, "simulated_s": round(self.sim_s, 3)}
 
     def _probe(self, graph: TaskGraph, a: str, b: str, change: RuleChange | None,
                everything: bool) -> float | None:
@@ -135,33 +159,35 @@ class EnvEstimator:
         return p if p is not None else self._probe(graph, a, b, change, everything=True)
 
 
+COUNTERFACTUAL_SCHEMA: dict[str, Any] = {
+    "type": "object", "properties": {"still_needed": {"type": ["boolean", "null"]}}, "required": ["still_needed"]}
+
+
 @dataclass
 class LLMEstimator:
-    """Asks the LLM the counterfactual question; ``oracle`` lets the offline model answer from rules."""
+    """Asks the LLM the counterfactual question, as text. ``rules`` are handed to offline models only,
+    in the request's context, so the symbolic model can read the answer off the rules tables."""
 
     llm: LLM
     samples: int = 3
-    oracle: EnvEstimator | None = None
+    rules: RuleSet | None = None
+    rules_text: str = ""
     usage: Usage = field(default_factory=Usage)
 
     def p_needs(self, graph: TaskGraph, a: str, b: str, change: RuleChange | None) -> float | None:
         sa, sb = graph.subtask(a), graph.subtask(b)
         cond = f"if the game changed so that {change}" if change else "under the normal rules"
-        q = (f"Subtask B: {sb.description}. Subtask A: {sa.description}. {cond.capitalize()}, "
-             "would B still need A to be done first? Answer JSON {\"still_needed\": true, false or null "
-             "if you cannot tell}.")
-        truth: dict[str, float | None] = {}
-
-        def oracle() -> bool | None:
-            if "v" not in truth:
-                truth["v"] = self.oracle.p_needs(graph, a, b, change) if self.oracle else None
-            v = truth["v"]
-            return None if v is None else v >= 0.5
-
+        q = (f"Rules:\n{self.rules_text}\n\n" if self.rules_text else "") + (
+            f"Subtask B: {sb.description}. Subtask A: {sa.description}. {cond.capitalize()}, "
+            "would B still need A to be done first? Answer JSON {\"still_needed\": true, false or null "
+            "if you cannot tell}.")
+        context: dict[str, Any] = {"a": sa, "b": sb}
+        if self.rules is not None:
+            context["rules"] = self.rules.changed(change) if change is not None else self.rules
         yes = no = 0
         for _ in range(self.samples):
             resp = self.llm.complete(LLMRequest([{"role": "user", "content": q}], "counterfactual",
-                                                context={"oracle": oracle}))
+                                                COUNTERFACTUAL_SCHEMA, context=context))
             self.usage.add(resp.usage)
             try:
                 answer = json.loads(resp.text[resp.text.find("{"):resp.text.rfind("}") + 1])["still_needed"]
