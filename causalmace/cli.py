@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import asdict
 from enum import StrEnum
@@ -247,8 +248,39 @@ def bench_cmd(
         raise typer.Exit(1)
 
 
+def _click_errors() -> tuple[type[BaseException], ...]:
+    """Usage errors of click, and of the copy of click that newer typer versions carry."""
+    import click
+
+    kinds: list[type[BaseException]] = [click.ClickException]
+    try:
+        from typer._click import exceptions as vendored  # type: ignore[import-not-found]
+
+        kinds.append(vendored.ClickException)
+    except ImportError:
+        pass
+    return tuple(kinds)
+
+
+def _internal(e: BaseException) -> None:
+    """An unexpected error: one line, and the whole traceback in a log file for the bug report."""
+    import tempfile
+    import traceback
+
+    log = Path(tempfile.gettempdir()) / f"causalmace-error-{os.getpid()}.log"
+    try:
+        log.write_text("".join(traceback.format_exception(e)), encoding="utf-8")
+        where = f"; the traceback is in {log}"
+    except OSError:
+        where = ""
+    print(f"causalmace: internal error: {type(e).__name__}: {e}{where}", file=sys.stderr)
+    sys.exit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: user errors become a one-line message and exit code 2, never a traceback."""
+    """Entry point: a user's mistake is one line and exit code 2, never a traceback; an internal error
+    is one line, exit code 1, and the traceback in a log file."""
+    usage = _click_errors()
     try:
         rc = app(args=argv, prog_name="causalmace", standalone_mode=False)
         if isinstance(rc, int) and rc:  # click hands typer.Exit's code back instead of raising it
@@ -261,13 +293,15 @@ def main(argv: list[str] | None = None) -> None:
     except (typer.Abort, KeyboardInterrupt):
         print("causalmace: interrupted", file=sys.stderr)
         sys.exit(130)
-    except Exception as e:  # click's usage errors
-        import click
-
-        if isinstance(e, click.ClickException):
-            e.show()
-            sys.exit(2)
+    except usage as e:
+        show = getattr(e, "show", None)
+        if callable(show):
+            show()
+        sys.exit(getattr(e, "exit_code", 2) or 2)
+    except SystemExit:
         raise
+    except Exception as e:  # noqa: BLE001 - whatever it is, the user sees one line and a log path
+        _internal(e)
 
 
 if __name__ == "__main__":

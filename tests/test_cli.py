@@ -79,3 +79,45 @@ def test_user_tasks_in_upstream_format(tmp_path: Path) -> None:
     r = run("tasks", "check", "--suite", "construction", "--data", str(f))
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().endswith("solvable 1/1")
+
+
+@pytest.mark.parametrize("args", [
+    [], ["run"], ["run", "configs/villagerbench/farming.yaml", "--agents", "abc"], ["nosuch"],
+    ["tasks", "list", "--suite", "nosuch"], ["tasks", "list", "--agents", "0"],
+    ["bench", "configs/bench/villagerbench.yaml", "--seeds", "abc"], ["run", "x.yaml", "--bogus"],
+])
+def test_usage_errors_exit_2_without_a_traceback(args: list[str]) -> None:
+    r = run(*args)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+
+
+def test_internal_error_is_one_line_and_a_log(monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from causalmace import cli
+
+    def boom(**_: object) -> None:
+        raise RuntimeError("something inside broke")
+
+    monkeypatch.setattr(cli.registry, "env_ids", boom)
+    with pytest.raises(SystemExit) as e:
+        main(["envs"])
+    err = capsys.readouterr().err
+    assert e.value.code == 1 and "internal error: RuntimeError: something inside broke" in err
+    log = Path(err.rsplit("the traceback is in ", 1)[1].strip())
+    assert "Traceback" in log.read_text()
+
+
+def test_builtin_config_by_name_from_another_folder(tmp_path: Path) -> None:
+    r = subprocess.run([sys.executable, "-m", "causalmace.cli", "run", "villagerbench/farming", "--task",
+                        "rabbit_stew_2", "--out", str(tmp_path / "o")], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path / "o" / "result.json").read_text())["completed"]
+
+
+def test_tasks_list_and_check_take_any_env_id(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["tasks", "list", "--env", "craftworld/VillagerBench-Escape-v0", "--json"])
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and all(r["env"] == "craftworld/VillagerBench-Escape-v0" for r in rows)
+    with pytest.raises(SystemExit) as e:
+        main(["tasks", "list", "--env", "nowhere/Nothing-v0"])
+    assert e.value.code == 2 and "known:" in capsys.readouterr().err
