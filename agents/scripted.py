@@ -110,9 +110,18 @@ class ScriptedSkillAgent:
 
     def _run(self, st: Subtask, world: Any) -> Steps:
         self._taken: dict[str, int] = {}
-        depot = tuple(st.params["depot"]) if st.params.get("depot") is not None else None
+        skill = getattr(self, "_" + st.kind, None) if st.kind.isidentifier() else None
         try:
-            yield from getattr(self, "_" + st.kind)(st, world, depot)
+            depot = tuple(st.params["depot"]) if st.params.get("depot") is not None else None
+        except (TypeError, ValueError):
+            depot = None
+        try:
+            if skill is None:
+                raise _fail(RefusalKind.NOT_POSSIBLE, f"no skill for subtasks of kind {st.kind!r}")
+            try:
+                yield from skill(st, world, depot)
+            except (KeyError, TypeError, ValueError, IndexError) as e:  # a plan's subtask that lacks its details
+                raise _fail(RefusalKind.NOT_POSSIBLE, f"subtask {st.id} lacks what {st.kind} needs: {e!r}") from e
         except Failed as f:
             self._outcome = Outcome(False, f.refusal.message, [f.refusal])
             try:  # put back what was taken so that nothing is lost with the failure

@@ -23,9 +23,20 @@ def agent_name(cfg: RunConfig, env: Any) -> str:
     return cfg.workers.agent or getattr(env, "default_agent", None) or DEFAULT_AGENT
 
 
+def llm_from(settings: Any, seed: int) -> LLM:
+    """An LLM from one ``llm`` section, by its explicit provider name."""
+    return registry.factory("llm", settings.provider)(settings.model_dump(), seed=seed)
+
+
 def make_llm(cfg: RunConfig) -> LLM:
-    factory = registry.factory("llm", cfg.llm.provider)
-    return factory(cfg.llm.model_dump(), seed=cfg.seed)
+    return llm_from(cfg.llm, cfg.seed)
+
+
+def agent_options(cfg: RunConfig) -> dict[str, Any]:
+    """What an agent factory gets besides its name: LLM agents build their own client from these
+    settings (a client does not travel to a Worker in another process)."""
+    settings = cfg.workers.llm or cfg.llm
+    return {"llm": settings.model_dump(), "seed": cfg.seed, "max_steps": cfg.workers.max_steps}
 
 
 def make_scheduler(cfg: RunConfig, graph: TaskGraph, agents: list[str], llm: LLM) -> Scheduler:
@@ -40,5 +51,5 @@ def make_workers(cfg: RunConfig, env: Any) -> Any:
         r = cfg.workers.ray
         init_ray(r.address, r.object_store_mb, r.num_cpus)
         kwargs = {"task": env.task.id, "agents": cfg.agents, **cfg.env_options}
-        return RayWorkers(cfg.env, kwargs, env.agents, agent, r.timeout_s)
-    return LocalWorkers(env.agents, agent)
+        return RayWorkers(cfg.env, kwargs, env.agents, agent, r.timeout_s, policy_kwargs=agent_options(cfg))
+    return LocalWorkers(env.agents, agent, **agent_options(cfg))

@@ -7,29 +7,38 @@ file's own keys win. Every error names the file, the key and what was expected.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
 
 from causalmace.errors import UserError
+from causalmace.llm.config import LocalConfig, OpenAIConfig, ReplayConfig, SymbolicConfig
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class NoiseConfig(Strict):
-    spurious_edges: float = Field(0.0, ge=0, le=5, description="made-up edges, as a fraction of the true ones")
-    missing_edges: float = Field(0.0, ge=0, le=1, description="fraction of true edges left out")
-    answer_flip: float = Field(0.0, ge=0, le=1, description="chance a counterfactual answer is wrong")
+class PluginLLMConfig(BaseModel):
+    """A provider another package registers: its settings are its own, checked by its factory."""
+
+    model_config = ConfigDict(extra="allow", hide_input_in_errors=True)
+    provider: str
 
 
-class LLMConfig(Strict):
-    provider: str = "symbolic"  # a registered LLM provider
-    model: str = "symbolic"
-    seed: int = 0
-    noise: NoiseConfig = Field(default_factory=NoiseConfig)
+def _llm_tag(value: Any) -> str:
+    provider = value.get("provider", "symbolic") if isinstance(value, dict) else getattr(value, "provider", "symbolic")
+    return provider if provider in BUILTIN_PROVIDERS else "plugin"
+
+
+LLMConfig = Annotated[
+    Annotated[SymbolicConfig, Tag("symbolic")] | Annotated[OpenAIConfig, Tag("openai")]
+    | Annotated[LocalConfig, Tag("local")] | Annotated[ReplayConfig, Tag("replay")]
+    | Annotated[PluginLLMConfig, Tag("plugin")],
+    Discriminator(_llm_tag),
+]
+BUILTIN_PROVIDERS = ("symbolic", "openai", "local", "replay")
 
 
 class RefinerConfig(Strict):
@@ -58,6 +67,8 @@ class RayConfig(Strict):
 class WorkersConfig(Strict):
     backend: Literal["local", "ray"] = "local"
     agent: str | None = None  # a registered agent; None: the env's default_agent, else "scripted"
+    llm: LLMConfig | None = None  # the agents' LLM, for LLM agents; None: the planner's (``llm``)
+    max_steps: int = Field(8, ge=1, le=200)  # an LLM agent's tool calls per subtask before it gives up
     ray: RayConfig = Field(default_factory=RayConfig)
 
 
@@ -74,7 +85,7 @@ class RunConfig(Strict):
     seed: int = 0
     env_options: dict[str, Any] = Field(default_factory=dict)  # passed to the env's factory untouched
     method: str = "causalmace"
-    llm: LLMConfig = Field(default_factory=LLMConfig)
+    llm: LLMConfig = Field(default_factory=SymbolicConfig)
     planner: PlannerConfig = Field(default_factory=PlannerConfig)
     refiner: RefinerConfig = Field(default_factory=RefinerConfig)
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
@@ -164,11 +175,14 @@ def load_config(path: str | Path, overrides: list[str] | None = None, method: st
         cfg = RunConfig.model_validate(data)
     except ValidationError as e:
         err = e.errors()[0]
-        key = ".".join(str(x) for x in err["loc"])
+        loc = [str(x) for x in err["loc"] if str(x) not in (*BUILTIN_PROVIDERS, "plugin")]  # union tags
+        key = ".".join(loc)
         expected = err["msg"]
         if err["type"] == "extra_forbidden":
             expected = "one of the documented keys; this one is unknown"
-        raise UserError(f"invalid value {err.get('input')!r}" if err["type"] != "missing" else "missing",
+        secret = "llm" in loc  # an API key pasted into the wrong place must not be echoed
+        shown = "invalid value" if secret else f"invalid value {err.get('input')!r}"
+        raise UserError(shown if err["type"] != "missing" else "missing",
                         file=str(path), key=key, expected=expected) from None
     if cfg.task is None:
         raise UserError("no task given", file=str(path), key="task", expected="--task ID or task: in the config")

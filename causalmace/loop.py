@@ -20,6 +20,7 @@ from causalmace.trace import Trace
 
 RETURN = "__return__"
 FAIL_PAUSE_S = 1.0  # an agent whose subtask failed takes a moment before asking for work again
+MAX_WAIT_S = 600.0  # the longest Wait an action spec allows; a longer idle spell is waited in steps
 RETURNING = Subtask(RETURN, "return", "put back what a lost Worker carried", "")
 
 
@@ -99,7 +100,7 @@ class EpisodeLoop:
             return
         later = [env.clock(a) for a in env.agents if a != agent and env.clock(a) > now]
         until = min(busy) if busy else min(later, default=now)
-        env.apply(agent, Wait(seconds=max(0.05, until - now + 1e-3)))
+        env.apply(agent, Wait(seconds=min(MAX_WAIT_S, max(0.05, until - now + 1e-3))))
 
     # ---- acting -------------------------------------------------------------------------------
     def _step(self, agent: str, sid: str) -> None:

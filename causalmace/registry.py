@@ -37,6 +37,9 @@ BUILTIN_ENVS: dict[str, str] = {
     "craftworld/VillagerBench-Construction-v0": "causalmace.envs.villagerbench.suites:make_construction",
     "craftworld/VillagerBench-Farming-v0": "causalmace.envs.villagerbench.suites:make_farming",
     "craftworld/VillagerBench-Escape-v0": "causalmace.envs.villagerbench.suites:make_escape",
+    "minecraft/VillagerBench-Construction-v0": "causalmace.envs.minecraft.suites:make_construction",
+    "minecraft/VillagerBench-Farming-v0": "causalmace.envs.minecraft.suites:make_farming",
+    "minecraft/VillagerBench-Escape-v0": "causalmace.envs.minecraft.suites:make_escape",
 }
 BUILTIN_AGENTS: dict[str, str] = {
     "scripted": "causalmace.agents.scripted:ScriptedSkillAgent",
@@ -50,6 +53,9 @@ BUILTIN_SCHEDULERS: dict[str, str] = {
 }
 BUILTIN_LLMS: dict[str, str] = {
     "symbolic": "causalmace.llm.symbolic:make_symbolic",
+    "openai": "causalmace.llm.factory:make_openai",
+    "local": "causalmace.llm.factory:make_local",
+    "replay": "causalmace.llm.factory:make_replay",
 }
 
 _registered: dict[Kind, dict[str, EntryPoint]] = {"env": {}, "agent": {}, "scheduler": {}, "llm": {}}

@@ -26,7 +26,6 @@ from causalmace.refinement import run_refiner
 from causalmace.scheduler import BusyRateScheduler
 from causalmace.trace import Trace
 
-
 WALL_CLOCK = ("wall_s", "refiner_wall_s")  # measured, not simulated: kept out of the trace
 
 
@@ -57,7 +56,8 @@ def run_episode(cfg: RunConfig, out_dir: Path | None = None,
 
 def _run(cfg: RunConfig, env: Any, trace: Trace, wall0: float, out_dir: Path | None,
          on_action: Callable[[int, Any], None] | None) -> Episode:
-    make_policy = registry.agent_factory(build.agent_name(cfg, env))
+    # trial runs in copies (the simulate estimator, the lower bound) are played by the env's own agent
+    make_policy = registry.agent_factory(getattr(env, "default_agent", None) or build.DEFAULT_AGENT)
 
     def make_agent(name: str) -> Any:
         return make_policy(agent_name=name)
@@ -69,7 +69,7 @@ def _run(cfg: RunConfig, env: Any, trace: Trace, wall0: float, out_dir: Path | N
     graph, plan = planner_mod.decompose(env, llm, reference=env.reference_plan if truth is not None else None)
     planned = set(graph.edges())
     trace.emit("plan", 0.0, task=env.task.id, nodes=len(graph), edges=sorted(planned), cycles=plan.cycles,
-               dropped=plan.dropped_edges)
+               dropped=plan.dropped_edges, attempts=plan.attempts, **({"error": plan.error} if plan.error else {}))
 
     refinement = run_refiner(cfg, env, graph, llm, make_agent, trace)
     pruned = set(refinement.report.pruned) if refinement.report else set()
@@ -83,7 +83,10 @@ def _run(cfg: RunConfig, env: Any, trace: Trace, wall0: float, out_dir: Path | N
         trace.emit("lines", 0.0, lines=scheduler.lines)
     loop = EpisodeLoop(cfg, env, graph, scheduler, workers, trace,
                        true_edges=set(truth.edges()) if truth is not None else None, on_action=on_action)
-    loop.run()
+    if plan.error:
+        loop.stopped = "no_plan"
+    else:
+        loop.run()
 
     lb = lower_bound(fresh, truth, make_agent, cfg.agents)
     usage = Usage()

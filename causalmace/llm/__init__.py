@@ -22,7 +22,8 @@ class LLMRequest:
 
     ``None`` for ``temperature``, ``seed`` or ``max_tokens`` means the provider's configured value.
     ``tools`` is an OpenAI tools list; ``tool_choice`` is ``"auto"``, ``"required"``, ``"none"`` or a
-    tool's name.
+    tool's name. The same request gets the same answer (and is cached as one); to ask the same
+    question again as an independent sample, count ``sample`` up: it is added to the seed.
     """
 
     messages: list[dict[str, Any]]
@@ -34,6 +35,7 @@ class LLMRequest:
     tool_choice: str | None = None
     seed: int | None = None
     max_tokens: int | None = None
+    sample: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from causalmace.actions import spec_name
 from causalmace.graph import Subtask, TaskGraph
 from causalmace.llm import LLM, LLMRequest
+from causalmace.llm.errors import LLMError
 
 
 class PlannedSubtask(BaseModel):
@@ -48,15 +49,12 @@ def plan_schema() -> dict[str, Any]:
     return Plan.model_json_schema()
 
 
-class PlanError(RuntimeError):
-    pass
-
-
 @dataclass
 class PlanReport:
     attempts: int = 0
     cycles: list[list[str]] = field(default_factory=list)
     dropped_edges: list[tuple[str, str]] = field(default_factory=list)
+    error: str = ""  # why no valid plan came back: the episode then has nothing to do
 
 
 SYSTEM = ("You plan for a team of agents in a shared world. Split the task into subtasks that one agent "
@@ -94,15 +92,22 @@ def decompose(env: Any, llm: LLM, reference: Callable[[], TaskGraph] | None = No
         context["reference"] = reference
     for _ in range(retries + 1):
         report.attempts += 1
-        resp = llm.complete(LLMRequest(messages, "decompose", plan_schema(), context))
+        try:
+            resp = llm.complete(LLMRequest(messages, "decompose", plan_schema(), context))
+        except LLMError as e:  # the provider gave up (transport, or output it could not repair)
+            report.error = str(e)
+            continue
         try:
             plan = _parse(resp.text)
             break
         except ValidationError as e:
+            report.error = f"invalid plan: {e.error_count()} errors"
             messages = messages + [{"role": "assistant", "content": resp.text},
                                    {"role": "user", "content": f"That JSON is invalid: {e}. Answer again."}]
     if plan is None:
-        raise PlanError(f"no valid plan after {report.attempts} attempts")
+        report.error = f"no valid plan after {report.attempts} attempts: {report.error}"
+        return TaskGraph(env.task.id), report
+    report.error = ""
     return build_graph(env.task.id, plan, report), report
 
 

@@ -30,6 +30,7 @@ from causalmace.envs.protocol import Capability
 from causalmace.execute import Turns
 from causalmace.graph import Intervention, Subtask, TaskGraph
 from causalmace.llm import LLM, LLMRequest
+from causalmace.llm.errors import LLMError
 from causalmace.rules import RuleChange, RuleRef, RuleSet
 
 CACHE_LIMIT = 4000  # worlds kept per estimator (one episode)
@@ -173,6 +174,7 @@ class LLMEstimator:
     rules: RuleSet | None = None
     rules_text: str = ""
     usage: Usage = field(default_factory=Usage)
+    failures: int = 0
 
     def p_needs(self, graph: TaskGraph, a: str, b: str, change: RuleChange | None) -> float | None:
         sa, sb = graph.subtask(a), graph.subtask(b)
@@ -185,9 +187,13 @@ class LLMEstimator:
         if self.rules is not None:
             context["rules"] = self.rules.changed(change) if change is not None else self.rules
         yes = no = 0
-        for _ in range(self.samples):
-            resp = self.llm.complete(LLMRequest([{"role": "user", "content": q}], "counterfactual",
-                                                COUNTERFACTUAL_SCHEMA, context=context))
+        for i in range(self.samples):
+            try:
+                resp = self.llm.complete(LLMRequest([{"role": "user", "content": q}], "counterfactual",
+                                                    COUNTERFACTUAL_SCHEMA, context=context, sample=i))
+            except LLMError:
+                self.failures += 1
+                continue  # no answer is no evidence
             self.usage.add(resp.usage)
             try:
                 answer = json.loads(resp.text[resp.text.find("{"):resp.text.rfind("}") + 1])["still_needed"]

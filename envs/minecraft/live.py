@@ -1,0 +1,138 @@
+"""The live world as the env reads and edits it, in task coordinates, with reads cached for one step.
+
+Between two actions nothing in the world moves (no creatures, no fluids flowing, bots stand still), so a read
+made while an agent decides its next action stays true until the next action: the env clears the cache before
+and after each action. Edits go through the plugin's admin channel on our own server, or through an op'd bot's
+``/causalmace`` command on a server started elsewhere.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from causalmace.rules import Pos, RuleSet
+
+from .bots import Bot
+from .errors import ActionFailed, ActionTimeout, Disconnected, ProcessFailed, ServerGone
+from .frame import Frame, Vec, is_true
+from .world import WorldEditor
+
+AIR = frozenset({"air", "cave_air", "void_air"})
+FLUIDS = frozenset({"water", "lava"})
+Block = tuple[str, dict[str, Any]]  # name and block-state properties
+
+
+class LiveWorld:
+    """Reads and edits of one scene on a live server; every position here is in task coordinates."""
+
+    def __init__(self, editor: WorldEditor, bots: Mapping[str, Bot], frame: Frame, rules: RuleSet, *,
+                 where: str, own_server: bool, alive: Callable[[], bool]) -> None:
+        self.editor, self.bots, self.frame, self.rules = editor, bots, frame, rules
+        self.where, self.own_server, self._alive = where, own_server, alive
+        self._cache: dict[Any, Any] = {}
+
+    # ---- plumbing --------------------------------------------------------------------------------
+    def clear_cache(self) -> None:
+        self._cache.clear()
+
+    def _cached(self, key: Any, read: Callable[[], Any]) -> Any:
+        if key not in self._cache:
+            self._cache[key] = read()
+        return self._cache[key]
+
+    def admin(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """One edit or read on the server; a server that stopped answering ends the episode."""
+        try:
+            return fn(*args, **kwargs)
+        except (ProcessFailed, ActionTimeout, Disconnected) as e:
+            if not self._alive():
+                raise ServerGone(f"the server at {self.where} is gone ({e})") from None
+            raise ServerGone(f"the server at {self.where} did not answer: {e}") from None
+
+    # ---- reads -------------------------------------------------------------------------------------
+    def block(self, pos: Pos) -> Block | None:
+        """The server's block at ``pos``; None for air."""
+        def read() -> Block | None:
+            b = self.admin(self.editor.block, *self.frame.live(pos))
+            return None if b["name"] in AIR else (b["name"], dict(b.get("properties") or {}))
+        return self._cached(("block", pos), read)
+
+    def solid(self, pos: Pos) -> bool:
+        b = self.block(pos)
+        if b is None or b[0] in FLUIDS or b[0] in self.rules.passable:
+            return False
+        return not is_true(b[1].get("open"))
+
+    def containers(self) -> dict[Pos, dict[str, int]]:
+        """What each container the plugin keeps holds, by task position."""
+        def read() -> dict[Pos, dict[str, int]]:
+            rows = self.admin(self.editor.containers)
+            return {self.frame.task(tuple(r["position"])): dict(r["items"]) for r in rows}  # type: ignore[arg-type]
+        return self._cached("containers", read)
+
+    def pressed_plates(self) -> dict[Pos, list[str]]:
+        """Pressure plates pressed now (task positions) and who stands on each."""
+        def read() -> dict[Pos, list[str]]:
+            rows = self.admin(self.editor.plates)
+            return {self.frame.task(tuple(r["position"])): list(r["players"]) for r in rows}  # type: ignore[arg-type]
+        return self._cached("plates", read)
+
+    def inventory(self, agent: str) -> dict[str, int]:
+        """The server's count of what ``agent`` carries (the client's view may lag a tick behind)."""
+        def read() -> dict[str, int]:
+            if self.own_server:
+                return dict(self.admin(self.editor.inventory, agent))
+            return dict(self.bots[agent].plugin("inventory"))  # through an op'd bot, reads are the caller's own
+        return self._cached(("inv", agent), read)
+
+    def position(self, agent: str) -> Vec:
+        return self._cached(("pos", agent), lambda: self.frame.task_vec(self.bots[agent].position()))
+
+    # ---- edits -------------------------------------------------------------------------------------
+    def setblock(self, pos: Pos, name: str, props: Mapping[str, Any] | None = None) -> None:
+        self.admin(self.editor.setblock, *self.frame.live(pos), name, props)
+        self._cache.pop(("block", pos), None)
+
+    def fill(self, a: Pos, b: Pos, name: str, props: Mapping[str, Any] | None = None) -> None:
+        self.admin(self.editor.fill, self.frame.live(a), self.frame.live(b), name, props)
+        self.clear_cache()
+
+    def set_chest(self, pos: Pos, name: str, items: Mapping[str, int]) -> None:
+        self.admin(self.editor.set_chest, *self.frame.live(pos), dict(items), name)
+        self.clear_cache()
+
+    def give(self, agent: str, item: str, count: int) -> None:
+        self.admin(self.editor.give, agent, item, count)
+        self._cache.pop(("inv", agent), None)
+
+    def clear_inventory(self, agent: str) -> None:
+        self.admin(self.editor.clear, agent)
+        self._cache.pop(("inv", agent), None)
+
+    def teleport(self, agent: str, to: Vec, timeout: float = 5.0) -> None:
+        """Move ``agent`` to task position ``to`` and wait until its client stands there with the chunks around."""
+        x, y, z = self.frame.live_feet(to)
+        self.admin(self.editor.teleport, agent, x, y, z)
+        self._cache.pop(("pos", agent), None)
+        bot = self.bots[agent]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                px, _, pz = bot.position()
+                near = abs(px - x) < 0.5 and abs(pz - z) < 0.5
+                if near and bot.block(math.floor(x), math.floor(y) - 1, math.floor(z)) is not None:
+                    return
+            except ActionFailed:
+                pass
+            time.sleep(0.05)
+
+    def sync_client(self, agent: str, timeout: float = 2.0) -> None:
+        """Wait until the bot's own inventory agrees with the server's, so its next action sees its items."""
+        want = self.inventory(agent)
+        bot = self.bots[agent]
+        deadline = time.monotonic() + timeout
+        while bot.inventory() != want and time.monotonic() < deadline:
+            time.sleep(0.03)
