@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import itertools
 import json
 import math
 import os
@@ -22,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 from rich.console import Console
@@ -30,7 +31,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from causalmace import registry
-from causalmace.config import RunConfig, load_mapping, merge, read_yaml
+from causalmace.config import RunConfig, apply_override, load_mapping, merge, read_yaml
 from causalmace.errors import UserError
 
 NAME = r"^[A-Za-z0-9_.-]+$"
@@ -48,11 +49,18 @@ METRICS: dict[str, Callable[[dict[str, Any]], float | None]] = {
     "makespan_over_bound": lambda r: r.get("makespan_over_bound"),
     "llm_calls": lambda r: r["llm"]["calls"],
     "tokens": lambda r: r["llm"]["prompt_tokens"] + r["llm"]["completion_tokens"],
+    # what the refiner's checks cost: trial runs and simulated seconds in copies (simulate), or LLM calls (llm)
+    "refiner_trials": lambda r: _cost(r).get("trial_runs"),
+    "refiner_sim_s": lambda r: _cost(r).get("simulated_s"),
+    "refiner_calls": lambda r: _cost(r).get("calls"),
 }
 LABELS = {"completion": "completion", "efficiency": "efficiency", "balance": "balance",
-          "makespan_over_bound": "makespan / bound", "llm_calls": "LLM calls", "tokens": "tokens"}
-DIGITS = {"completion": 3, "efficiency": 2, "balance": 3, "makespan_over_bound": 2, "llm_calls": 1, "tokens": 0}
-GROUP = ("method", "suite", "agents", "noise")
+          "makespan_over_bound": "makespan / bound", "llm_calls": "LLM calls", "tokens": "tokens",
+          "refiner_trials": "refiner trial runs", "refiner_sim_s": "refiner s in copies",
+          "refiner_calls": "refiner LLM calls"}
+DIGITS = {"completion": 3, "efficiency": 2, "balance": 3, "makespan_over_bound": 2, "llm_calls": 1, "tokens": 0,
+          "refiner_trials": 0, "refiner_sim_s": 0, "refiner_calls": 0}
+GROUP = ("method", "suite", "agents", "noise", "estimator", "flip")
 Executor = Callable[[Callable[["Job"], dict[str, Any]], Iterable["Job"]], Iterator[dict[str, Any]]]
 
 
@@ -90,6 +98,9 @@ class BenchConfig(BaseModel):
     suites: dict[Annotated[str, Field(pattern=NAME)], str] = Field(min_length=1)
     agents: list[Annotated[int, Field(ge=1, le=64)]] = Field(default_factory=lambda: [3], min_length=1)
     noise: list[Annotated[float, Field(ge=0, le=3)]] = Field(default_factory=lambda: [0.0], min_length=1)
+    estimators: list[Literal["simulate", "llm"]] = Field(default_factory=list)  # empty: as each method says
+    answer_flip: list[Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=lambda: [0.0], min_length=1)
+    set: list[str] = Field(default_factory=list)  # key.path=value applied to every run, as run's --set
     seeds: int = Field(1, ge=1)
     tasks: int | str = "all"
     jobs: int = Field(2, ge=1)
@@ -116,7 +127,8 @@ class BenchConfig(BaseModel):
 
 
 OPTION = {"methods": "--methods", "suites": "--suites", "agents": "--agents", "noise": "--noise",
-          "seeds": "--seeds", "tasks": "--tasks", "jobs": "--jobs"}
+          "seeds": "--seeds", "tasks": "--tasks", "jobs": "--jobs", "estimators": "--estimators",
+          "answer_flip": "--answer-flip"}
 
 
 def _validate(data: dict[str, Any], path: Path | None) -> BenchConfig:
@@ -179,14 +191,29 @@ class Job:
     noise: float
     seed: int
     config: dict[str, Any] = field(compare=False, hash=False, repr=False)
+    estimator: str = ""
+    flip: float = 0.0
 
     def meta(self) -> dict[str, Any]:
         return {"id": self.id, "method": self.method, "suite": self.suite, "task": self.task,
-                "agents": self.agents, "noise": self.noise, "seed": self.seed}
+                "agents": self.agents, "noise": self.noise, "seed": self.seed, "estimator": self.estimator,
+                "flip": self.flip}
 
 
-def job_id(suite: str, task: str, method: str, agents: int, noise: float, seed: int) -> str:
-    return f"{suite}/{task}/{method}/a{agents}/n{noise:g}/s{seed}"
+def job_id(suite: str, task: str, method: str, agents: int, noise: float, seed: int, estimator: str | None = None,
+           flip: float = 0.0) -> str:
+    """Stable ids; the estimator and answer-flip axes appear only when a study sweeps them."""
+    tail = (f"/e{estimator}" if estimator else "") + (f"/f{flip:g}" if flip else "")
+    return f"{suite}/{task}/{method}/a{agents}/n{noise:g}/s{seed}{tail}"
+
+
+def _cost(r: dict[str, Any]) -> dict[str, Any]:
+    return (r.get("refiner") or {}).get("cost") or {}
+
+
+def _estimator(config: dict[str, Any]) -> str:
+    refiner = config.get("refiner", {})
+    return str(refiner.get("estimator", "")) if refiner.get("enabled", True) else "off"
 
 
 def _unique(xs: Iterable[Any]) -> list[Any]:
@@ -235,15 +262,24 @@ def plan_jobs(bench: BenchConfig, **overrides: Any) -> list[Job]:
                 if (env, agents) not in task_cache:
                     ids = [t.id for t in registry.tasks(env, agents=agents)]
                     task_cache[(env, agents)] = ids if bench.tasks == "all" else ids[: int(bench.tasks)]
-                for noise in _unique(float(v) for v in bench.noise):
+                for noise, est, flip in itertools.product(_unique(float(v) for v in bench.noise),
+                                                          bench.estimators or [None], _unique(bench.answer_flip)):
+                    if est == "simulate" and flip:
+                        continue  # wrong answers are the LLM's; a simulation has none to flip
                     for task in task_cache[(env, agents)]:
                         for seed in range(bench.seeds):
                             data = copy.deepcopy(base)
+                            for assignment in bench.set:
+                                apply_override(data, assignment)
                             data.update(task=task, agents=agents, seed=seed)
                             llm = data.setdefault("llm", {})
-                            llm.setdefault("noise", {}).update(spurious_edges=noise, missing_edges=noise / 3)
-                            jobs.append(Job(job_id(suite, task, method, agents, noise, seed), method, suite,
-                                            task, agents, noise, seed, _run_config(data, origin)))
+                            llm.setdefault("noise", {}).update(spurious_edges=noise, missing_edges=noise / 3,
+                                                               answer_flip=flip)
+                            if est is not None:
+                                data.setdefault("refiner", {})["estimator"] = est
+                            config = _run_config(data, origin)
+                            jobs.append(Job(job_id(suite, task, method, agents, noise, seed, est, flip), method,
+                                            suite, task, agents, noise, seed, config, _estimator(config), flip))
     return jobs
 
 
@@ -401,7 +437,7 @@ def summarize(results: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for r in results:
         meta = r["bench"]
-        groups.setdefault(tuple(meta[k] for k in GROUP), []).append(r)
+        groups.setdefault(tuple(meta.get(k, "") for k in GROUP), []).append(r)
     rows = []
     for key, rs in groups.items():
         row: dict[str, Any] = dict(zip(GROUP, key, strict=True))
@@ -427,14 +463,17 @@ def _cell(row: dict[str, Any], metric: str, sep: str = " ± ") -> str:
 
 
 def summary_markdown(rows: Sequence[dict[str, Any]]) -> str:
-    head = ["method", "suite", "agents", "noise", "n", *(LABELS[m] for m in METRICS)]
+    head = ["method", "suite", "agents", "noise", "estimator", "flip", "n", *(LABELS[m] for m in METRICS)]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
-        cells = [r["method"], r["suite"], str(r["agents"]), f"{r['noise']:g}", str(r["n"]),
-                 *(_cell(r, m) for m in METRICS)]
+        cells = [r["method"], r["suite"], str(r["agents"]), f"{r['noise']:g}", str(r["estimator"] or "–"),
+                 f"{r['flip']:g}", str(r["n"]), *(_cell(r, m) for m in METRICS)]
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "Mean ± half width of the 95 % confidence interval (Student's t) over tasks and seeds; "
-              "noise v means `llm.noise.spurious_edges = v`, `missing_edges = v / 3`."]
+              "noise v means `llm.noise.spurious_edges = v`, `missing_edges = v / 3`; flip is "
+              "`llm.noise.answer_flip`, the offline model's wrong answers to counterfactual questions. The "
+              "refiner's cost: trial runs and simulated seconds in copies of the world (simulate), or LLM calls "
+              "(llm); – where it does not apply."]
     return "\n".join(lines) + "\n"
 
 
@@ -451,9 +490,9 @@ def write_summary(rows: Sequence[dict[str, Any]], out_dir: Path) -> None:
 
 def summary_table(rows: Sequence[dict[str, Any]], title: str | None = None) -> Table:
     """The summary as a rich table for the terminal."""
-    t = Table("method", "suite", "agents", "noise", "n", *(LABELS[m] for m in METRICS), title=title,
-              caption="mean±95 % CI half width")
+    t = Table("method", "suite", "agents", "noise", "estimator", "flip", "n", *(LABELS[m] for m in METRICS),
+              title=title, caption="mean±95 % CI half width")
     for r in rows:
-        t.add_row(r["method"], r["suite"], str(r["agents"]), f"{r['noise']:g}", str(r["n"]),
-                  *(_cell(r, m, "±") for m in METRICS))
+        t.add_row(r["method"], r["suite"], str(r["agents"]), f"{r['noise']:g}", str(r["estimator"] or "–"),
+                  f"{r['flip']:g}", str(r["n"]), *(_cell(r, m, "±") for m in METRICS))
     return t

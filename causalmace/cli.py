@@ -184,6 +184,17 @@ def run_cmd(
         t.add_row("planned edges · pruned", f"{g['edges_initial']} · {g['edges_pruned']}")
     ref = r["refiner"]
     t.add_row("refiner", f"{ref['estimator']} ({ref['reason']})")
+    cost = ref.get("cost") or {}
+    if "trial_runs" in cost:
+        t.add_row("refiner cost", f"{cost['trial_runs']} trial runs, {cost['simulated_s']:.0f} s simulated in "
+                  f"copies, {r.get('refiner_wall_s', 0):.2f} s wall")
+    elif "calls" in cost:
+        t.add_row("refiner cost", f"{cost['calls']} LLM calls, {cost['prompt_tokens']}+{cost['completion_tokens']}"
+                  f" tokens, {r.get('refiner_wall_s', 0):.2f} s wall")
+    if ref.get("verify"):
+        v = ref["verify"]
+        t.add_row("LLM answers vs simulation", f"{v['interventions_agree']}/{v['interventions']} agree; "
+                  f"{v['wrongly_pruned']} edges wrongly pruned, {v['made_up_kept']} made-up kept")
     t.add_row("LLM calls · tokens", f"{r['llm']['calls']} · {r['llm']['prompt_tokens']}+"
               f"{r['llm']['completion_tokens']}")
     out.print(t)
@@ -199,6 +210,9 @@ def bench_cmd(
     suites: Annotated[str | None, typer.Option(help="comma-separated suites of the bench file")] = None,
     agents: Annotated[str | None, typer.Option(help="comma-separated team sizes")] = None,
     noise: Annotated[str | None, typer.Option(help="comma-separated planner noise levels")] = None,
+    estimators: Annotated[str | None, typer.Option(help="comma-separated refiner estimators: simulate, llm")] = None,
+    answer_flip: Annotated[str | None, typer.Option(help="comma-separated chances of a wrong counterfactual "
+                                                         "answer (offline model)")] = None,
     seeds: Annotated[int | None, typer.Option(help="seeds per task (0..N-1)")] = None,
     tasks: Annotated[str | None, typer.Option(help="first N tasks per suite, or 'all'")] = None,
     jobs: Annotated[int | None, typer.Option(help="episodes in parallel")] = None,
@@ -221,6 +235,8 @@ def bench_cmd(
     bench = load_bench(config)
     plan = plan_jobs(bench, methods=split(methods, str, "--methods"), suites=split(suites, str, "--suites"),
                      agents=split(agents, int, "--agents"), noise=split(noise, float, "--noise"),
+                     estimators=split(estimators, str, "--estimators"),
+                     answer_flip=split(answer_flip, float, "--answer-flip"),
                      seeds=seeds, tasks=tasks, jobs=jobs)
     out_dir = out_dir or Path("runs/bench") / config.stem
     n_jobs = jobs or bench.jobs

@@ -132,7 +132,7 @@ def read_yaml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     return merge(merged, data)
 
 
-def _set(data: dict[str, Any], assignment: str) -> None:
+def apply_override(data: dict[str, Any], assignment: str) -> None:
     key, sep, raw = assignment.partition("=")
     if not sep or not key:
         raise UserError(f"bad override {assignment!r}", key="--set", expected="key.path=value")
@@ -167,7 +167,7 @@ def load_config(path: str | Path, overrides: list[str] | None = None, method: st
     if method:
         data = merge(data, read_yaml(method_file(path, method)))
     for o in overrides or []:
-        _set(data, o)
+        apply_override(data, o)
     for k, v in direct.items():
         if v is not None:
             data[k] = v

@@ -9,6 +9,7 @@ where the env can fork: how often they agree, edges it would wrongly prune, made
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ class Refinement:
     report: RefineReport | None = None
     est: Any = None
     verified: dict[str, Any] | None = None
+    wall_s: float = 0.0  # the refiner's own wall time, verification left out
 
 
 def choose(cfg: RunConfig, env: Any) -> tuple[str, str]:
@@ -55,7 +57,9 @@ def run_refiner(cfg: RunConfig, env: Any, graph: TaskGraph, llm: LLM, make_agent
     before = graph.copy()
     est: Any = (EnvEstimator(env, make_agent) if kind == "simulate"
                 else LLMEstimator(llm, samples=cfg.refiner.samples, rules=env.rules, rules_text=env.rules_text()))
+    t0 = time.perf_counter()
     report = refine(graph, env.rules, est, cfg.refiner.threshold)
+    wall = time.perf_counter() - t0
     verified = None
     if kind == "llm" and cfg.refiner.verify and can_try:
         sim = EnvEstimator(env, make_agent)
@@ -66,7 +70,7 @@ def run_refiner(cfg: RunConfig, env: Any, graph: TaskGraph, llm: LLM, make_agent
         rec = graph.pruned_records[(a, b)]
         trace.emit("graph", 0.0, change="prune", edge=[a, b], ate=rec.ate, p_holds=rec.p_holds,
                    interventions=[[i.change, i.effect] for i in rec.interventions])
-    return Refinement(kind, reason, report, est, verified)
+    return Refinement(kind, reason, report, est, verified, wall)
 
 
 def _decisions(graph: TaskGraph) -> dict[tuple[str, str], tuple[str, dict[str, float]]]:
