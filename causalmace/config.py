@@ -58,10 +58,11 @@ class PlannerConfig(Strict):
 
 
 class RayConfig(Strict):
-    address: str | None = None  # join this cluster; None starts a small local runtime
-    timeout_s: float = Field(60.0, gt=0, description="a Worker silent this long is replaced")
-    object_store_mb: int = Field(100, ge=50)
-    num_cpus: int | None = None
+    address: str | None = Field(None, pattern=r"^(auto|[A-Za-z0-9_.\-\[\]:]+:\d{1,5})$")  # None: a local runtime
+    timeout_s: float = Field(60.0, ge=0.1, le=86_400, allow_inf_nan=False,
+                             description="a Worker silent this long is replaced")
+    object_store_mb: int = Field(100, ge=80, le=1_000_000)
+    num_cpus: int | None = Field(None, ge=1, le=4096)
 
 
 class WorkersConfig(Strict):

@@ -10,6 +10,7 @@ or hangs past ``timeout_s`` is replaced; the runner gives its subtask back to th
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,9 @@ from causalmace import registry
 from causalmace.actions import Action, parse_action
 from causalmace.agent import Outcome, Usage
 from causalmace.envs.protocol import Capability, has
+from causalmace.errors import UserError
 from causalmace.graph import Subtask
+from causalmace.workers import add_stats, close_policy, policy_stats
 
 
 class WorkerLost(RuntimeError):
@@ -31,11 +34,16 @@ class WorkerLost(RuntimeError):
 def init_ray(address: str | None = None, object_store_mb: int = 100, num_cpus: int | None = None) -> None:
     """Start (or join, with ``address``) a Ray runtime quietly: no dashboard, no telemetry, loopback only."""
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    if not address:
+        # Ray turns a loopback node address into the machine's reachable one, and then listens on every
+        # interface; with clusters off it keeps the loopback address, so every socket stays on 127.0.0.1.
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
     import ray
 
     if ray.is_initialized():
         return
     if address:
+        _reachable(address)
         ray.init(address=address, log_to_driver=False, configure_logging=False)
     else:
         ray.init(address="local", num_cpus=num_cpus, include_dashboard=False,
@@ -55,6 +63,24 @@ class ObservedWorld:
 
     def __getattr__(self, name: str) -> Any:  # rules, task, action_specs, ...: the actor's own env
         return getattr(self.env, name)
+
+
+CONNECT_TIMEOUT_S = 10.0
+
+
+def _reachable(address: str) -> None:
+    """Fail fast, with a clear message, when nothing answers at a cluster's address (Ray itself waits)."""
+    if address == "auto":
+        return
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise UserError(f"Ray address {address!r} is malformed", key="workers.ray.address",
+                        expected="HOST:PORT, e.g. 127.0.0.1:6379")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as e:
+        raise UserError(f"no Ray cluster answers at {address} ({e.strerror or e})", key="workers.ray.address",
+                        expected="the address of a running Ray head (ray start --head)") from None
 
 
 class AgentActor:
@@ -94,6 +120,12 @@ class AgentActor:
     def usage(self) -> Usage:
         return self.policy.usage
 
+    def stats(self) -> dict[str, int]:
+        return policy_stats(self.policy)
+
+    def close(self) -> None:
+        close_policy(self.policy)
+
 
 @dataclass
 class _Slot:
@@ -113,6 +145,7 @@ class RayWorkers:
         self.slots: dict[str, _Slot] = {}
         self.replaced = 0
         self._usage = Usage()
+        self._lost_stats: dict[str, dict[str, int]] = {}
         for a in agents:
             self.slots[a] = self._spawn(a)
 
@@ -139,6 +172,9 @@ class RayWorkers:
         old = self.slots[agent]
         try:
             self._usage.add(self.ray.get(old.actor.usage.remote(), timeout=1.0))
+            self._lost_stats[agent] = add_stats(self._lost_stats.get(agent, {}),
+                                                self.ray.get(old.actor.stats.remote(), timeout=1.0))
+            self.ray.get(old.actor.close.remote(), timeout=1.0)
         except Exception:  # noqa: BLE001 - a dead actor has no usage to report
             pass
         self.ray.kill(old.actor, no_restart=True)
@@ -172,7 +208,23 @@ class RayWorkers:
                 pass
         return total
 
+    def stats(self) -> dict[str, dict[str, int]]:
+        """Per agent, its model's usage and the policy's own counts, for policies that keep any."""
+        out = {}
+        for a in self.slots:
+            try:
+                own = self._call(a, "stats")
+            except WorkerLost:
+                own = {}
+            if own or a in self._lost_stats:
+                out[a] = add_stats(self._lost_stats.get(a, {}), own)
+        return out
+
     def close(self) -> None:
         for s in self.slots.values():
+            try:  # let the policy release what it holds (a local model server) before the actor goes
+                self.ray.get(s.actor.close.remote(), timeout=5.0)
+            except Exception:  # noqa: BLE001 - a dead or hung actor has nothing left to release
+                pass
             self.ray.kill(s.actor, no_restart=True)
         self.slots.clear()

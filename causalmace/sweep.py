@@ -16,11 +16,11 @@ R = TypeVar("R")
 
 def ray_map(fn: Callable[[T], R], items: Iterable[T], parallel: int | None = None,
             address: str | None = None) -> Iterator[R]:
-    import ray
-
     from causalmace.ray_workers import init_ray
 
-    init_ray(address)
+    init_ray(address)  # before ray is imported here: it reads its settings at import
+    import ray
+
     remote = ray.remote(num_cpus=1, max_retries=1)(fn)
     limit = parallel or max(1, int(ray.cluster_resources().get("CPU", 1)))
     pending: list[Any] = []

@@ -21,11 +21,11 @@ QUIET = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"}
 @pytest.fixture(scope="session")
 def ray_runtime():
     os.environ.update(QUIET)
-    import ray
-
     from causalmace.ray_workers import init_ray
 
     init_ray(num_cpus=2)
+    import ray
+
     yield ray
     ray.shutdown()
 
@@ -139,3 +139,29 @@ def test_sweep_streams_episode_results_as_ray_tasks(ray_runtime) -> None:
     local = list(local_map(run_config, jobs))
     assert sorted(strip(r).items().__repr__() for r in remote) == sorted(strip(r).items().__repr__() for r in local)
     assert all(r["completed"] for r in remote)
+
+
+def test_local_runtime_listens_on_loopback_only(ray_runtime, tmp_path: Path) -> None:
+    """Every socket the runtime, its actors and this driver listen on is on 127.0.0.1 (or ::1)."""
+    import subprocess
+
+    run_episode(cfg("farming", "cake_0", "workers.backend=ray"), tmp_path)
+    listening = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True, check=True).stdout.splitlines()
+    ours = ("gcs_server", "raylet", "ray::", f"pid={os.getpid()},")
+    exposed = [line for line in listening if any(o in line for o in ours)
+               and not any(a in line.split()[3] for a in ("127.0.0.1:", "[::1]:", "[::ffff:127.0.0.1]:"))]
+    assert not exposed, exposed
+
+
+@pytest.mark.parametrize("setting,message", [
+    ("workers.ray.address=127.0.0.1:1", "no Ray cluster answers at 127.0.0.1:1"),
+    ("workers.ray.address=localhost:notaport", "workers.ray.address"),
+    ("workers.ray.timeout_s=1e-9", "greater than or equal to 0.1"),
+    ("workers.ray.timeout_s=.inf", "finite number"),
+    ("workers.ray.object_store_mb=99999999999", "workers.ray.object_store_mb"),
+])
+def test_ray_settings_fail_fast_with_a_clear_error(setting: str, message: str, tmp_path: Path) -> None:
+    r = subprocess.run([sys.executable, "-m", "causalmace.cli", "run", "villagerbench/farming", "--task", "cake_0",
+                        "--set", "workers.backend=ray", "--set", setting, "--out", str(tmp_path)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and message in r.stderr, r.stderr
