@@ -50,16 +50,22 @@ METRICS: dict[str, Callable[[dict[str, Any]], float | None]] = {
     "llm_calls": lambda r: r["llm"]["calls"],
     "tokens": lambda r: r["llm"]["prompt_tokens"] + r["llm"]["completion_tokens"],
     # what the refiner's checks cost: trial runs and simulated seconds in copies (simulate), or LLM calls (llm)
-    "refiner_trials": lambda r: _cost(r).get("trial_runs"),
-    "refiner_sim_s": lambda r: _cost(r).get("simulated_s"),
-    "refiner_calls": lambda r: _cost(r).get("calls"),
+    "refiner_trials": lambda r: _cost(r, "simulate").get("trial_runs"),
+    "refiner_sim_s": lambda r: _cost(r, "simulate").get("simulated_s"),
+    "refiner_calls": lambda r: _cost(r, "llm").get("calls"),
+    # with refiner.verify: how the LLM's counterfactual answers compare with simulation's
+    "llm_agree": lambda r: _verify(r).get("accuracy"),
+    "wrongly_pruned": lambda r: _verify(r).get("wrongly_pruned"),
+    "made_up_kept": lambda r: _verify(r).get("made_up_kept"),
 }
 LABELS = {"completion": "completion", "efficiency": "efficiency", "balance": "balance",
           "makespan_over_bound": "makespan / bound", "llm_calls": "LLM calls", "tokens": "tokens",
           "refiner_trials": "refiner trial runs", "refiner_sim_s": "refiner s in copies",
-          "refiner_calls": "refiner LLM calls"}
+          "refiner_calls": "refiner LLM calls", "llm_agree": "LLM agrees with simulate",
+          "wrongly_pruned": "edges wrongly pruned", "made_up_kept": "made-up edges kept"}
 DIGITS = {"completion": 3, "efficiency": 2, "balance": 3, "makespan_over_bound": 2, "llm_calls": 1, "tokens": 0,
-          "refiner_trials": 0, "refiner_sim_s": 0, "refiner_calls": 0}
+          "refiner_trials": 0, "refiner_sim_s": 0, "refiner_calls": 0, "llm_agree": 3, "wrongly_pruned": 2,
+          "made_up_kept": 2}
 GROUP = ("method", "suite", "agents", "noise", "estimator", "flip")
 Executor = Callable[[Callable[["Job"], dict[str, Any]], Iterable["Job"]], Iterator[dict[str, Any]]]
 
@@ -207,8 +213,15 @@ def job_id(suite: str, task: str, method: str, agents: int, noise: float, seed: 
     return f"{suite}/{task}/{method}/a{agents}/n{noise:g}/s{seed}{tail}"
 
 
-def _cost(r: dict[str, Any]) -> dict[str, Any]:
-    return (r.get("refiner") or {}).get("cost") or {}
+def _cost(r: dict[str, Any], estimator: str) -> dict[str, Any]:
+    """The refiner's cost in a run of ``estimator``; nothing spent (zeros) where it had no edge to check."""
+    if r.get("bench", {}).get("estimator") != estimator:
+        return {}
+    return (r.get("refiner") or {}).get("cost") or {"trial_runs": 0, "simulated_s": 0.0, "calls": 0}
+
+
+def _verify(r: dict[str, Any]) -> dict[str, Any]:
+    return (r.get("refiner") or {}).get("verify") or {}
 
 
 def _estimator(config: dict[str, Any]) -> str:
