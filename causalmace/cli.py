@@ -152,6 +152,7 @@ def run_cmd(
     ray_address: Annotated[str | None, typer.Option(help="run the Workers on this Ray cluster")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="override a key: a.b.c=value")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="where trace.jsonl and result.json go")] = Path("runs/last"),
+    make_report: Annotated[bool, typer.Option("--report", help="also write DIR/report.html")] = False,
 ) -> None:
     """Run one episode: plan, refine, schedule, act, judge; write the trace and the result."""
     from causalmace.config import load_config
@@ -163,7 +164,8 @@ def run_cmd(
     path = resolve_config(config)
     cfg = load_config(path, sets, method=method, task=task, agents=agents, seed=seed)
     out_dir.mkdir(parents=True, exist_ok=True)
-    r = run_episode(cfg, out_dir).result
+    episode = run_episode(cfg, out_dir)
+    r = episode.result
     g = r["graph"]
     t = Table("", "", title=f"{r['task']} · {r['method']} · {r['agents']} agents · seed {r['seed']}")
     t.add_row("completed", "yes" if r["completed"] else "[red]no[/red]")
@@ -182,6 +184,11 @@ def run_cmd(
         t.add_row("missing found by the Judger", str(g["missing_found"]))
     else:
         t.add_row("planned edges · pruned", f"{g['edges_initial']} · {g['edges_pruned']}")
+    pruned = sorted(episode.graph.pruned_records.items())
+    if pruned:
+        t.add_row("pruned edges (ATE)", "\n".join(f"{a} → {b} ({rec.ate:.2f})" for (a, b), rec in pruned[:8])
+                  + (f"\n… {len(pruned) - 8} more" if len(pruned) > 8 else ""))
+    t.add_row("work per agent", " · ".join(f"{a} {s:.0f} s" for a, s in r["busy_s"].items()))
     ref = r["refiner"]
     t.add_row("refiner", f"{ref['estimator']} ({ref['reason']})")
     cost = ref.get("cost") or {}
@@ -199,6 +206,7 @@ def run_cmd(
               f"{r['llm']['completion_tokens']}")
     out.print(t)
     out.print(f"wrote {out_dir / 'trace.jsonl'} and {out_dir / 'result.json'}")
+    _report(out_dir, make_report)
     if not r["completed"]:
         raise typer.Exit(1)
 
@@ -220,6 +228,7 @@ def bench_cmd(
     resume: Annotated[bool, typer.Option(help="skip jobs whose result.json is already there")] = False,
     backend: Annotated[str, typer.Option(help="process (a local pool) or ray (episodes as Ray tasks)")] = "process",
     ray_address: Annotated[str | None, typer.Option(help="with --backend ray: join this cluster")] = None,
+    make_report: Annotated[bool, typer.Option("--report", help="also write DIR/report.html")] = False,
 ) -> None:
     """Run a study (methods x suites x tasks x agents x noise x seeds) and summarize it with 95 % CIs."""
     from causalmace.bench import load_bench, plan_jobs, run_bench, summary_table
@@ -257,11 +266,36 @@ def bench_cmd(
               f"{out_dir / 'summary.md'}")
     for jid in report.errors:
         out.print(f"[red]failed[/red] {jid}: see {out_dir / jid / 'error.txt'}")
+    _report(out_dir, make_report)
     if report.interrupted:
         out.print("interrupted: finished results are kept; rerun with --resume to continue")
         raise typer.Exit(130)
     if report.errors:
         raise typer.Exit(1)
+
+
+def _report(directory: Path, write: bool) -> None:
+    """Write the HTML report now, or say how to; either way the user learns where it lives."""
+    if not write:
+        out.print(f"report: causalmace report {directory} (writes {directory / 'report.html'})", soft_wrap=True)
+        return
+    from causalmace.report import write_report
+
+    out.print(f"wrote report {write_report(directory)[0]}", soft_wrap=True)
+
+
+@app.command("report")
+def report_cmd(
+    directory: Annotated[Path, typer.Argument(help="a run directory (result.json, trace.jsonl, graph.json) or a "
+                                                   "study directory from 'causalmace bench'")],
+    out_file: Annotated[Path | None, typer.Option("--out", help="the HTML file [DIR/report.html]")] = None,
+) -> None:
+    """Write one self-contained HTML report of a run or a study; it opens offline in any browser."""
+    from causalmace.report import write_report
+
+    paths = write_report(directory, out_file)
+    extra = f" and {len(paths) - 1} episode reports" if len(paths) > 1 else ""
+    out.print(f"wrote {paths[0]}{extra}", soft_wrap=True)
 
 
 def _click_errors() -> tuple[type[BaseException], ...]:

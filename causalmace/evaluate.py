@@ -25,7 +25,8 @@ def lower_bound(fresh: Any, truth: TaskGraph | None, make_agent: Callable[[str],
 
 def result(cfg: RunConfig, env: Any, loop: EpisodeLoop, planned: set[tuple[str, str]],
            truth: TaskGraph | None, pruned: set[tuple[str, str]], lb: float | None, usage: Usage,
-           refiner: dict[str, Any]) -> dict[str, Any]:
+           refiner: dict[str, Any], agents_llm: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
+    """The result. ``agents_llm``: per agent, its model's usage and its refused tool calls, for LLM agents."""
     task, graph = env.task, loop.graph
     score = env.score()
     flat = [iv for ivs in env.intervals().values() for iv in ivs]
@@ -37,15 +38,19 @@ def result(cfg: RunConfig, env: Any, loop: EpisodeLoop, planned: set[tuple[str, 
         g.update({"edges_true": len(true_edges), "spurious_initial": len(planned - true_edges),
                   "missing_initial": len(true_edges - planned), "spurious_pruned": len(pruned - true_edges),
                   "true_pruned": len(pruned & true_edges), "missing_found": len(loop.missing_found)})
-    return {
+    res = {
         "task": task.id, "suite": task.suite, "env": cfg.env, "method": cfg.method, "agents": cfg.agents,
         "seed": cfg.seed, "completed": bool(score.completed), "completion": round(score.completion, 6),
         "score": {k: round(v, 6) for k, v in score.detail.items()},
         "efficiency": round(metrics.efficiency(task.t_max, flat), 6),
         "balance": round(metrics.balance(env.busy_times(), cfg.agents), 6),
+        "busy_s": {a: round(t, 3) for a, t in zip(env.agents, env.busy_times(), strict=False)},
         "makespan_s": round(makespan, 6), "lower_bound_s": None if lb is None else round(lb, 6),
         "makespan_over_bound": round(makespan / lb, 6) if lb else None,
         "t_max_s": round(task.t_max, 6), "actions": loop.n_actions, "stopped": loop.stopped or "finished",
         "graph": g, "refiner": refiner, "llm": usage.as_dict(),
         "capabilities": sorted(c.value for c in Capability if has(env, c)),
     }
+    if agents_llm:
+        res["llm_agents"] = {a: dict(v) for a, v in sorted(agents_llm.items())}
+    return res

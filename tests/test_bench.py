@@ -58,11 +58,13 @@ def test_mean_ci_on_known_numbers() -> None:
     assert mean_ci([2, 2, 2]) == (2.0, 0.0)
 
 
-def test_t_table_without_scipy(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_t_is_one_rule_with_or_without_scipy(monkeypatch: pytest.MonkeyPatch) -> None:
+    with_scipy = [t_critical(d) for d in (1, 4, 30, 31, 99, 1000)]
     monkeypatch.setitem(sys.modules, "scipy.stats", None)  # import now fails
+    assert [t_critical(d) for d in (1, 4, 30, 31, 99, 1000)] == with_scipy
     assert t_critical(4) == pytest.approx(2.776445)
     assert t_critical(1) == pytest.approx(12.706205)
-    assert t_critical(31) == 1.96
+    assert t_critical(31) == pytest.approx(2.039513, abs=1e-6)  # Student's t, not the normal 1.96
     assert mean_ci([1, 2, 3, 4, 5])[1] == pytest.approx(1.9632, abs=1e-4)
 
 

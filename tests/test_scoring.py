@@ -332,3 +332,18 @@ def test_makespan_lower_bound_work_dominates_and_errors():
         makespan_lower_bound({"a": 1}, [("a", "ghost")], 2)
     with pytest.raises(ValueError):
         makespan_lower_bound({"a": 1}, [], 0)
+
+
+def test_construction_is_completed_only_with_every_view_right():
+    """Upstream's judge needs the view hit rate at 1 as well: every target block in place, but a stray
+    block in front of one of them, is a full block hit and still not done."""
+    from causalmace.envs.blocks.outcome import WorldFacts
+    from causalmace.envs.villagerbench.goals import BuildGoal
+
+    target = {(0, 0, 0): ("stone", "A"), (1, 0, 1): ("glass", "A")}
+    wrong = WorldFacts(world_of({**target, (1, 0, 0): ("cobblestone", "A")}), set(), {}, {}, 1)
+    right = WorldFacts(world_of(target), set(), {}, {}, 1)
+    goal = BuildGoal(target, ground_y=0)
+    s = goal.score(wrong)
+    assert s.detail["block_hit_rate"] == 1.0 and s.detail["view_hit_rate"] < 1.0 and not s.completed
+    assert goal.score(right).completed

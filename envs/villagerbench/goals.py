@@ -34,7 +34,8 @@ class BuildGoal:
     def score(self, facts: WorldFacts) -> Score:
         bh = scoring.block_hit_rate(self.target, facts.block)
         vh = scoring.view_hit_rate(self.target, facts.block)
-        return Score(bh, bh >= 1.0, {"block_hit_rate": bh, "view_hit_rate": vh})
+        # completed as upstream judges it: every block in place and every view matching
+        return Score(bh, bh >= 1.0 and vh >= 1.0, {"block_hit_rate": bh, "view_hit_rate": vh})
 
 
 @dataclass(frozen=True)
