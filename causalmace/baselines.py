@@ -139,17 +139,21 @@ class UpwardRankScheduler:
         return None
 
 
-def make_ready_greedy(*, graph: TaskGraph, agents: list[str], llm: LLM | None = None) -> ReadyGreedyScheduler:
+def make_ready_greedy(*, graph: TaskGraph, agents: list[str], llm: LLM | None = None,
+                      env: Any = None) -> ReadyGreedyScheduler:
     return ReadyGreedyScheduler(graph, llm)
 
 
-def make_rounds(*, graph: TaskGraph, agents: list[str], llm: LLM | None = None) -> RoundsScheduler:
+def make_rounds(*, graph: TaskGraph, agents: list[str], llm: LLM | None = None,
+                      env: Any = None) -> RoundsScheduler:
     return RoundsScheduler(graph, agents, llm)
 
 
-def make_single(*, graph: TaskGraph, agents: list[str], llm: LLM | None = None) -> SingleScheduler:
+def make_single(*, graph: TaskGraph, agents: list[str], llm: LLM | None = None,
+                      env: Any = None) -> SingleScheduler:
     return SingleScheduler(graph, agents[0])
 
 
-def make_upward_rank(*, graph: TaskGraph, agents: list[str], llm: LLM | None = None) -> UpwardRankScheduler:
+def make_upward_rank(*, graph: TaskGraph, agents: list[str], llm: LLM | None = None,
+                      env: Any = None) -> UpwardRankScheduler:
     return UpwardRankScheduler(graph)

@@ -39,8 +39,8 @@ def agent_options(cfg: RunConfig) -> dict[str, Any]:
     return {"llm": settings.model_dump(), "seed": cfg.seed, "max_steps": cfg.workers.max_steps}
 
 
-def make_scheduler(cfg: RunConfig, graph: TaskGraph, agents: list[str], llm: LLM) -> Scheduler:
-    return registry.factory("scheduler", cfg.scheduler.type)(graph=graph, agents=agents, llm=llm)
+def make_scheduler(cfg: RunConfig, graph: TaskGraph, agents: list[str], llm: LLM, env: Any = None) -> Scheduler:
+    return registry.factory("scheduler", cfg.scheduler.type)(graph=graph, agents=agents, llm=llm, env=env)
 
 
 def make_workers(cfg: RunConfig, env: Any) -> Any:

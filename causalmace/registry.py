@@ -7,7 +7,7 @@ repository. Each kind has one constructor signature:
 
 * env: ``factory(*, task, agents, **options) -> Env`` (see :mod:`causalmace.envs.protocol`)
 * agent: ``factory(*, agent_name, **options) -> AgentPolicy``
-* scheduler: ``factory(*, graph, agents, llm) -> Scheduler``
+* scheduler: ``factory(*, graph, agents, llm, env) -> Scheduler`` (``env`` to read agents' positions)
 * llm: ``factory(config: dict, *, seed: int) -> LLM``
 
 Installed entry points are read once per process and cached; :func:`refresh` reads them again.
@@ -43,6 +43,7 @@ BUILTIN_ENVS: dict[str, str] = {
 }
 BUILTIN_AGENTS: dict[str, str] = {
     "scripted": "causalmace.agents.scripted:ScriptedSkillAgent",
+    "llm": "causalmace.agents.llm:LLMAgent",
 }
 BUILTIN_SCHEDULERS: dict[str, str] = {
     "busy_rate": "causalmace.scheduler:make_busy_rate",
@@ -50,6 +51,7 @@ BUILTIN_SCHEDULERS: dict[str, str] = {
     "rounds": "causalmace.baselines:make_rounds",
     "single": "causalmace.baselines:make_single",
     "upward_rank": "causalmace.baselines:make_upward_rank",
+    "measured_rank": "causalmace.measured_rank:make_measured_rank",
 }
 BUILTIN_LLMS: dict[str, str] = {
     "symbolic": "causalmace.llm.symbolic:make_symbolic",

@@ -20,6 +20,7 @@ from causalmace.config import RunConfig
 from causalmace.envs.protocol import Capability, has
 from causalmace.evaluate import lower_bound, result
 from causalmace.graph import TaskGraph
+from causalmace.llm.factory import close_llm
 from causalmace.loop import EpisodeLoop
 from causalmace.planner import planner as planner_mod
 from causalmace.refinement import run_refiner
@@ -78,7 +79,7 @@ def _run(cfg: RunConfig, env: Any, trace: Trace, wall0: float, out_dir: Path | N
             graph.remove_edge(a, b)
 
     workers = build.make_workers(cfg, env)
-    scheduler = build.make_scheduler(cfg, graph, env.agents, llm)
+    scheduler = build.make_scheduler(cfg, graph, env.agents, llm, env)
     if isinstance(scheduler, BusyRateScheduler):
         trace.emit("lines", 0.0, lines=scheduler.lines)
     loop = EpisodeLoop(cfg, env, graph, scheduler, workers, trace,
@@ -92,7 +93,9 @@ def _run(cfg: RunConfig, env: Any, trace: Trace, wall0: float, out_dir: Path | N
     usage = Usage()
     usage.add(llm.usage)
     usage.add(workers.usage())
+    agents_llm = workers.stats() if hasattr(workers, "stats") else None
     workers.close()
+    close_llm(llm)
     refiner: dict[str, Any] = {"estimator": refinement.estimator, "reason": refinement.reason,
                                "interventions": refinement.report.interventions if refinement.report else 0}
     if refinement.est is not None and hasattr(refinement.est, "cost"):
@@ -101,7 +104,7 @@ def _run(cfg: RunConfig, env: Any, trace: Trace, wall0: float, out_dir: Path | N
         refiner["cost"] = refinement.est.usage.as_dict()
     if refinement.verified is not None:
         refiner["verify"] = refinement.verified
-    res = result(cfg, env, loop, planned, truth, pruned, lb, usage, refiner)
+    res = result(cfg, env, loop, planned, truth, pruned, lb, usage, refiner, agents_llm)
     res["wall_s"] = round(time.perf_counter() - wall0, 3)
     res["refiner_wall_s"] = round(refinement.wall_s, 3)
     trace.emit("score", res["makespan_s"], **{k: v for k, v in res.items() if k not in WALL_CLOCK})

@@ -96,5 +96,5 @@ class BusyRateScheduler:
             self.done.add(subtask)
 
 
-def make_busy_rate(*, graph: TaskGraph, agents: list[str], llm: Any = None) -> BusyRateScheduler:
+def make_busy_rate(*, graph: TaskGraph, agents: list[str], llm: Any = None, env: Any = None) -> BusyRateScheduler:
     return BusyRateScheduler(graph)
