@@ -37,6 +37,24 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 tasks_app = typer.Typer(no_args_is_help=True, help="An env's runs: list them, prove them solvable.")
 app.add_typer(tasks_app, name="tasks")
 out = Console()
+COMMAND_GROUP = "causalmace.commands"  # envs and other packages add sub-commands (a typer app) here
+
+
+def _mount_commands(args: list[str]) -> None:
+    """Sub-commands that packages bring through entry points, e.g. ``causalmace minecraft``; the core
+    imports none of them by name, and loads one only when it is called or help lists them all."""
+    from importlib.metadata import entry_points
+
+    listing = not args or args[0] in ("--help", "-h")
+    for ep in entry_points(group=COMMAND_GROUP):
+        if not listing and args[0] != ep.name:
+            continue
+        try:
+            sub = ep.load()
+        except Exception as e:  # noqa: BLE001 - a broken plugin must not take the command line down
+            print(f"causalmace: warning: command {ep.name!r} from {ep.value} is not available ({e})", file=sys.stderr)
+            continue
+        app.add_typer(sub, name=ep.name)
 
 
 def _envs(suite: SuiteChoice, env: str | None) -> list[tuple[str, str]]:
@@ -331,6 +349,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: a user's mistake is one line and exit code 2, never a traceback; an internal error
     is one line, exit code 1, and the traceback in a log file."""
     usage = _click_errors()
+    _mount_commands(list(sys.argv[1:] if argv is None else argv))
     try:
         rc = app(args=argv, prog_name="causalmace", standalone_mode=False)
         if isinstance(rc, int) and rc:  # click hands typer.Exit's code back instead of raising it
