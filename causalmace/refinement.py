@@ -36,12 +36,25 @@ def choose(cfg: RunConfig, env: Any) -> tuple[str, str]:
     """The estimator to use and why."""
     if not cfg.refiner.enabled:
         return "off", "the refiner is off in the config"
-    can_try = has(env, Capability.FORK) and has(env, Capability.RERULE)
     if cfg.refiner.estimator == "simulate":
-        if can_try:
+        if _can_try(env):
             return "simulate", "configured; the env can fork and re-rule"
+        if callable(getattr(env, "world_model", None)):
+            return "simulate", ("configured; the env cannot fork, so the trial runs use its world model "
+                                "(a simulator of the same task)")
         return "llm", "configured simulate, but the env cannot fork and re-rule: asking the LLM instead"
     return "llm", "configured"
+
+
+def _can_try(env: Any) -> bool:
+    return has(env, Capability.FORK) and has(env, Capability.RERULE)
+
+
+def trial_world(env: Any) -> Any:
+    """Where trial runs happen: the env itself if it can fork and re-rule, else its world model."""
+    if _can_try(env):
+        return env
+    return env.world_model()  # laid out as the live world was, same task, team and seed
 
 
 def run_refiner(cfg: RunConfig, env: Any, graph: TaskGraph, llm: LLM, make_agent: Callable[[str], Any],
@@ -53,9 +66,9 @@ def run_refiner(cfg: RunConfig, env: Any, graph: TaskGraph, llm: LLM, make_agent
                reason=reason)
     if kind == "off":
         return Refinement(kind, reason)
-    can_try = has(env, Capability.FORK) and has(env, Capability.RERULE)
+    can_try = _can_try(env)
     before = graph.copy()
-    est: Any = (EnvEstimator(env, make_agent) if kind == "simulate"
+    est: Any = (EnvEstimator(trial_world(env), make_agent) if kind == "simulate"
                 else LLMEstimator(llm, samples=cfg.refiner.samples, rules=env.rules, rules_text=env.rules_text()))
     t0 = time.perf_counter()
     report = refine(graph, env.rules, est, cfg.refiner.threshold)

@@ -8,6 +8,6 @@ from .world import WorldEditor
 
 __all__ = [
     "DEFAULT_VERSION", "ActionFailed", "ActionTimeout", "Bot", "BotHost", "Disconnected", "ExternalServer",
-    "FlyingSquidServer", "MinecraftError", "NodeSetupError", "ProcessFailed", "ServerAddress", "ServerGone", "WorldEditor",
-    "ensure_node_modules", "installed_versions",
+    "FlyingSquidServer", "MinecraftError", "NodeSetupError", "ProcessFailed", "ServerAddress", "ServerGone",
+    "WorldEditor", "ensure_node_modules", "installed_versions",
 ]

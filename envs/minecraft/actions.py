@@ -17,7 +17,7 @@ from causalmace.judger import Refusal, RefusalKind
 from causalmace.rules import Pos
 
 from .errors import ActionFailed, ActionTimeout
-from .frame import facing_of, properties
+from .frame import facing_of, properties, wall_form
 
 if TYPE_CHECKING:
     from .env import MinecraftEnv
@@ -79,7 +79,11 @@ def act(env: MinecraftEnv, agent: str, action: Action) -> tuple[str, Any]:
         pos = (action.x, action.y, action.z)
         placed = bot.place(action.item_name, *env.frame.live(pos), timeout=t)
         name, props = placed["name"], dict(placed.get("properties") or {})
-        if action.facing != "A" and facing_of(props) != action.facing:
+        wall = wall_form(action.item_name) if action.facing in ("N", "S", "E", "W") else None
+        if wall is not None and name != wall:  # a torch or sign facing a way hangs on a wall
+            live.setblock(pos, wall, properties(action.facing))
+            name = wall
+        elif action.facing != "A" and facing_of(props) != action.facing:  # mineflayer cannot choose the facing
             live.setblock(pos, name, {**props, **properties(action.facing)})
         env._known[pos] = name
         live.clear_cache()

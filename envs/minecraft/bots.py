@@ -59,9 +59,14 @@ class BotHost:
         """Versions of node and the mineflayer packages the host actually loaded, and from where."""
         return self.request("versions")
 
-    def join(self, name: str, server: ServerAddress, *, timeout: float = 30.0, allow_dig: bool = False) -> Bot:
-        """Connect a bot named ``name`` and wait until it has spawned."""
-        bot = Bot(self, name, server, allow_dig=allow_dig)
+    def join(self, name: str, server: ServerAddress, *, timeout: float = 30.0, allow_dig: bool = False,
+             allow_place: bool = False, think_s: float = 5.0) -> Bot:
+        """Connect a bot named ``name`` and wait until it has spawned.
+
+        Walking never digs (``allow_dig``) nor places blocks from the inventory (``allow_place``) unless asked;
+        ``think_s`` bounds the pathfinder's search for a path.
+        """
+        bot = Bot(self, name, server, allow_dig=allow_dig, allow_place=allow_place, think_s=think_s)
         bot.join(timeout)
         with self._lock:
             self.bots[name] = bot
@@ -96,8 +101,10 @@ class BotHost:
 class Bot:
     """One player in the world. Positions are block coordinates; counts are item counts."""
 
-    def __init__(self, host: BotHost, name: str, server: ServerAddress, *, allow_dig: bool = False) -> None:
+    def __init__(self, host: BotHost, name: str, server: ServerAddress, *, allow_dig: bool = False,
+                 allow_place: bool = False, think_s: float = 5.0) -> None:
         self.host, self.name, self.server, self.allow_dig = host, name, server, allow_dig
+        self.allow_place, self.think_s = allow_place, think_s
         self.connected = False
         self.disconnect_reason: str | None = None
         self.join_seconds: float | None = None
@@ -108,7 +115,9 @@ class Bot:
         t0 = time.monotonic()
         s = self.server
         self.host.request("join", {"name": self.name, "host": s.host, "port": s.port, "version": s.version,
-                                   "timeout": int(timeout * 1000), "allowDig": self.allow_dig}, timeout + _MARGIN)
+                                   "timeout": int(timeout * 1000), "allowDig": self.allow_dig,
+                                   "allowPlace": self.allow_place, "thinkMs": int(self.think_s * 1000)},
+                          timeout + _MARGIN)
         self.join_seconds = time.monotonic() - t0
         self.connected, self.disconnect_reason = True, None
 

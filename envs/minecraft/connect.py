@@ -44,7 +44,7 @@ def _port_open(host: str, port: int) -> Callable[[], bool]:
 
 
 def connect(spec: ServerSpec, agents: list[str], rules: RuleSet, frame: Frame, *, procs: list[Any],
-            join_timeout: float, log_dir: Path | None) -> Connection:
+            join_timeout: float, log_dir: Path | None, path_think_s: float = 2.0) -> Connection:
     """Start or reach the server, join one bot per agent, and return the live world to play in."""
     ensure_node_modules()
     server: FlyingSquidServer | None = spec.shared
@@ -68,7 +68,7 @@ def connect(spec: ServerSpec, agents: list[str], rules: RuleSet, frame: Frame, *
     bots: dict[str, Bot] = {}
     try:
         for a in agents:
-            bots[a] = host.join(a, address, timeout=join_timeout)
+            bots[a] = host.join(a, address, timeout=join_timeout, think_s=path_think_s)
     except MinecraftError as e:
         if not alive():
             raise ServerGone(f"no Minecraft server answers at {where}") from None
@@ -81,4 +81,6 @@ def connect(spec: ServerSpec, agents: list[str], rules: RuleSet, frame: Frame, *
             raise MinecraftError(f"the admin player {admin!r} is not one of the agents {agents}")
         editor = WorldEditor.of(bots[admin])
     live = LiveWorld(editor, bots, frame, rules, where=where, own_server=server is not None, alive=alive)
+    for a in agents:
+        live.wait_ready(a, join_timeout)
     return Connection(live, bots, where, owned, alive)

@@ -10,7 +10,7 @@ in CraftWorld. A ``Wait`` moves the clock on without sleeping: nothing in this w
 An action the Judger refuses costs ``REJECT_COST`` at least; one the game refuses (``ActionFailed``) or that
 outlives ``action_timeout_s`` (``ActionTimeout``) comes back as a refused result with the game's reason.
 
-What differs from CraftWorld: see ``envs/minecraft/README.md``-style notes in :data:`LIMITS`.
+What differs from CraftWorld, and what is not supported, is listed in :data:`LIMITS`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 
 from causalmace.actions import Action, Wait
 from causalmace.envs.blocks import actions as A
-from causalmace.envs.blocks.judger import REACH, check, distance
+from causalmace.envs.blocks.judger import check, distance
 from causalmace.envs.blocks.outcome import WorldFacts
 from causalmace.envs.blocks.survey import Survey, survey_text
 from causalmace.envs.blocks.text import rules_text
@@ -75,7 +75,7 @@ class MinecraftEnv:
     def __init__(self, task: Task, rules: RuleSet, n_agents: int = 1, *, env_id: str = "minecraft",
                  think_time: float = 0.0, action_timeout_s: float = 60.0, server: Any = None,
                  origin: Sequence[int] = (0, 0), navigate_fallback: str = "teleport", join_timeout_s: float = 30.0,
-                 log_dir: str | Path | None = None, reference: Reference | None = None,
+                 path_think_s: float = 2.0, log_dir: str | Path | None = None, reference: Reference | None = None,
                  world_model: WorldModel | None = None) -> None:
         if n_agents < 1:
             raise ValueError("n_agents must be at least 1")
@@ -84,6 +84,7 @@ class MinecraftEnv:
         self.env_id, self.task, self.rules, self.n_agents = env_id, task, rules, n_agents
         self.think_time, self.action_timeout_s = float(think_time), float(action_timeout_s)
         self.navigate_fallback, self.join_timeout_s = navigate_fallback, float(join_timeout_s)
+        self.path_think_s = float(path_think_s)
         self.log_dir = None if log_dir is None else Path(log_dir)
         self.agents = agent_names(n_agents)
         self.spec = server_spec(server)
@@ -112,9 +113,9 @@ class MinecraftEnv:
     # ---- life cycle ------------------------------------------------------------------------------
     @property
     def live(self) -> LiveWorld:
+        """The live world; only after ``reset()`` (a copy of this env elsewhere never starts a server of its own)."""
         if self._conn is None:
-            self.reset(self._seed)
-        assert self._conn is not None
+            raise MinecraftError(f"{self.env_id}: the live world is not laid out; call reset() first")
         return self._conn.live
 
     @property
@@ -129,9 +130,18 @@ class MinecraftEnv:
             self.close()
         old = set(self._known) | set(self.state.blocks)
         self.state = self.task.world.build(self.agents, self.rules, random.Random(self._seed))
+        try:
+            self._lay_out(old)
+        except BaseException:
+            self.close()  # a half-built episode leaves no process behind
+            raise
+        return {a: self.observe(a) for a in self.agents}
+
+    def _lay_out(self, old: set[Pos]) -> None:
         if self._conn is None:
             self._conn = connect(self.spec, self.agents, self.rules, self.frame, procs=self._procs,
-                                 join_timeout=self.join_timeout_s, log_dir=self.log_dir)
+                                 join_timeout=self.join_timeout_s, log_dir=self.log_dir,
+                                 path_think_s=self.path_think_s)
         else:
             clear_scene(self._conn.live, old, self.state.ground_y)
         self._reset_books()
@@ -145,7 +155,6 @@ class MinecraftEnv:
             live.sync_client(a)
         live.clear_cache()
         self._after(self.agents[0], 0.0)
-        return {a: self.observe(a) for a in self.agents}
 
     def close(self) -> None:
         """Quit every bot and stop what this env started (never a shared or external server). Safe twice."""
@@ -165,7 +174,8 @@ class MinecraftEnv:
         start = ag.clock + self.think_time
         if isinstance(action, Wait):
             ag.clock = start + action.seconds
-            self.live.clear_cache()
+            if self._conn is not None:
+                self._conn.live.clear_cache()
             self._after(agent, ag.clock)
             return ActionResult(True, "waited", action.seconds)
         live = self.live
@@ -173,7 +183,7 @@ class MinecraftEnv:
         live.clear_cache()
         msg, data, refusal = "", None, None
         try:
-            refusal = self._ready(agent, action) or check(self.rules, self, agent, action)
+            refusal = self._ready(agent, action) or check(self.rules, self, agent, action) or self._occupied(action)
             if refusal is None:
                 msg, data = self._act(agent, action)
         except Refused as r:
@@ -346,8 +356,20 @@ class MinecraftEnv:
             return None
         return self._rejoin(agent)
 
+    def _occupied(self, action: Action) -> Refusal | None:
+        """A block cannot go where a player stands (CraftWorld's agents take no room; real players do)."""
+        if not isinstance(action, A.PlaceBlock):
+            return None
+        pos = (action.x, action.y, action.z)
+        for a in self.agents:
+            x, y, z = self.frame.live_feet(self.position(a))
+            lx, ly, lz = self.frame.live(pos)
+            if lx < x + 0.3 and x - 0.3 < lx + 1 and lz < z + 0.3 and z - 0.3 < lz + 1 and ly < y + 1.8 and y < ly + 1:
+                return Refusal(RefusalKind.OCCUPIED, f"{a} stands at {pos}", pos=pos)
+        return None
+
     def _gone(self, agent: str, why: str) -> Refusal:
-        return Refusal(RefusalKind.GAVE_UP, f"{agent} is out of the game: {why}", group=agent)
+        return Refusal(RefusalKind.GAVE_UP, f"{agent} is out of the game: {why}")
 
     def _rejoin(self, agent: str) -> Refusal | None:
         """Bring a dropped bot back once, where it stood and with what it carried; None when that worked."""
@@ -357,19 +379,21 @@ class MinecraftEnv:
         reason = bot.disconnect_reason or "disconnected"
         try:
             bot.rejoin(self.join_timeout_s)
+            self.rejoins += 1
+            live = conn.live
+            live.wait_ready(agent, self.join_timeout_s)
+            live.clear_inventory(agent)
+            for item, n in sorted(ag.inv.items()):
+                live.give(agent, item, n)
+            live.teleport(agent, ag.pos)
+            live.sync_client(agent)
         except MinecraftError as e:
             if not conn.alive():
                 raise ServerGone(f"the server at {conn.where} is gone ({reason})") from None
             ag.lost = f"left the game ({reason}) and could not rejoin: {e}"
             return self._gone(agent, ag.lost)
-        self.rejoins += 1
-        live = conn.live
-        live.clear_inventory(agent)
-        for item, n in sorted(ag.inv.items()):
-            live.give(agent, item, n)
-        live.teleport(agent, ag.pos)
-        live.sync_client(agent)
-        live.clear_cache()
+        finally:
+            conn.live.clear_cache()
         return None
 
     def _after(self, agent: str, now: float) -> None:
@@ -378,7 +402,7 @@ class MinecraftEnv:
             return
         live = self._conn.live
         if self.rules.triggers:
-            for t in self._book.update(now, lambda c: self._holds(c, now)):
+            for t in self._book.update(now, self._holds):
                 self._fire(t)
         checkpoints = getattr(self.task.goal, "checkpoints", ())
         order = [agent] + [a for a in self.agents if a != agent]
@@ -395,7 +419,7 @@ class MinecraftEnv:
             self._ag[agent].inv = dict(self.inventory(agent))
         live.clear_cache()
 
-    def _holds(self, cond: Condition, now: float) -> bool:
+    def _holds(self, cond: Condition) -> bool:
         live = self.live
         b = live.block(cond.pos)
         if cond.state == "present":

@@ -76,5 +76,29 @@ def facing_of(props: Mapping[str, Any]) -> str:
     return "A"
 
 
+_WALL_SUFFIXES = ("torch", "sign", "banner", "skull", "head", "fan")
+
+
+def wall_form(name: str) -> str | None:
+    """The wall-mounted block of an item that has one (torch -> wall_torch, oak_sign -> oak_wall_sign)."""
+    if name == "torch":
+        return "wall_torch"
+    for k in _WALL_SUFFIXES:
+        if name.endswith("_" + k):
+            return name[: -len(k)] + "wall_" + k
+    return None
+
+
+def item_form(name: str) -> str:
+    """A wall-mounted block by its item's name, as blueprints and CraftWorld name it (wall_torch -> torch)."""
+    if name == "wall_torch":
+        return "torch"
+    if "_wall_" in name:
+        plain = name.replace("_wall_", "_", 1)
+        if wall_form(plain) == name:
+            return plain
+    return name
+
+
 def is_true(v: Any) -> bool:
     return v is True or (isinstance(v, str) and v.lower() == "true")

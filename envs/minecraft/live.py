@@ -17,7 +17,7 @@ from causalmace.rules import Pos, RuleSet
 
 from .bots import Bot
 from .errors import ActionFailed, ActionTimeout, Disconnected, ProcessFailed, ServerGone
-from .frame import Frame, Vec, is_true
+from .frame import Frame, Vec, is_true, item_form
 from .world import WorldEditor
 
 AIR = frozenset({"air", "cave_air", "void_air"})
@@ -47,17 +47,19 @@ class LiveWorld:
         """One edit or read on the server; a server that stopped answering ends the episode."""
         try:
             return fn(*args, **kwargs)
-        except (ProcessFailed, ActionTimeout, Disconnected) as e:
+        except ProcessFailed as e:
+            raise ServerGone(f"the server at {self.where} is gone ({e})") from None
+        except (ActionTimeout, Disconnected) as e:
             if not self._alive():
                 raise ServerGone(f"the server at {self.where} is gone ({e})") from None
             raise ServerGone(f"the server at {self.where} did not answer: {e}") from None
 
     # ---- reads -------------------------------------------------------------------------------------
     def block(self, pos: Pos) -> Block | None:
-        """The server's block at ``pos``; None for air."""
+        """The server's block at ``pos`` (wall-mounted ones by their item's name); None for air."""
         def read() -> Block | None:
             b = self.admin(self.editor.block, *self.frame.live(pos))
-            return None if b["name"] in AIR else (b["name"], dict(b.get("properties") or {}))
+            return None if b["name"] in AIR else (item_form(b["name"]), dict(b.get("properties") or {}))
         return self._cached(("block", pos), read)
 
     def solid(self, pos: Pos) -> bool:
@@ -112,14 +114,20 @@ class LiveWorld:
         self.admin(self.editor.clear, agent)
         self._cache.pop(("inv", agent), None)
 
-    def teleport(self, agent: str, to: Vec, timeout: float = 5.0) -> None:
-        """Move ``agent`` to task position ``to`` and wait until its client stands there with the chunks around."""
+    def teleport(self, agent: str, to: Vec, timeout: float = 8.0) -> None:
+        """Move ``agent`` to task position ``to`` and wait until its client stands there with the chunks around.
+
+        The command is sent again each second: a player still logging in (just joined) may miss the first.
+        """
         x, y, z = self.frame.live_feet(to)
-        self.admin(self.editor.teleport, agent, x, y, z)
-        self._cache.pop(("pos", agent), None)
         bot = self.bots[agent]
         deadline = time.monotonic() + timeout
+        sent = 0.0
         while time.monotonic() < deadline:
+            if time.monotonic() - sent > 1.0:
+                self.admin(self.editor.teleport, agent, x, y, z)
+                self._cache.pop(("pos", agent), None)
+                sent = time.monotonic()
             try:
                 px, _, pz = bot.position()
                 near = abs(px - x) < 0.5 and abs(pz - z) < 0.5
@@ -128,6 +136,26 @@ class LiveWorld:
             except ActionFailed:
                 pass
             time.sleep(0.05)
+        raise ActionTimeout(f"{agent} did not arrive at {to} within {timeout:g} s of being teleported")
+
+    def wait_ready(self, agent: str, timeout: float = 10.0) -> None:
+        """Wait until the server has finished logging ``agent`` in.
+
+        flying-squid ends a login only when the client first looks around, and then puts the player back where it
+        logged in: a teleport before that would be undone by the bot's first look. So the bot looks about now.
+        """
+        bot = self.bots[agent]
+        deadline = time.monotonic() + timeout
+        turn = 0
+        while time.monotonic() < deadline:
+            me = [p for p in self.admin(self.editor.players) if p["name"] == agent]
+            if me and me[0].get("ready", True):
+                return
+            x, y, z = bot.position()
+            turn += 1
+            bot.look_at(x + (1 if turn % 2 else -1), y + 1.6, z + 1)
+            time.sleep(0.1)
+        raise ActionTimeout(f"the server did not finish logging {agent} in within {timeout:g} s")
 
     def sync_client(self, agent: str, timeout: float = 2.0) -> None:
         """Wait until the bot's own inventory agrees with the server's, so its next action sees its items."""

@@ -22,6 +22,10 @@ class ServerSpec:
     close. ``external``: a server that is already running (``causalmace minecraft serve`` here or elsewhere);
     the env only connects, and builds the scene through an op'd player (``admin``, default the first agent).
     ``feet_y`` is the height players stand at on the server's flat ground (default by kind).
+
+    Not supported yet: a vanilla or Fabric server. Crafting, smelting, chests, pressure plates and scene
+    building go through causalmace's plugin, which runs in flying-squid only; on a vanilla server they would
+    need mineflayer's own crafting and container windows and the stock /setblock, /give and /tp commands.
     """
 
     kind: Literal["flying-squid", "external"] = "flying-squid"

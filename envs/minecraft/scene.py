@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from causalmace.envs.craftworld.world import Block, WorldState
 from causalmace.rules import Pos, RuleSet
 
-from .frame import properties
+from .frame import properties, wall_form
 from .live import LiveWorld
 
 Key = tuple[str, str, bool, bool]  # name, facing, open, powered
@@ -36,8 +36,25 @@ def _put(live: LiveWorld, cells: list[Pos], name: str, props: dict[str, object])
             live.fill(a, b, name, props)
 
 
+GROUND_MARGIN = 4  # blocks around the scene whose ground is the task's own (stone floors of escape rooms)
+LIVE_GROUND = "grass_block"
+
+
+def _ground(live: LiveWorld, state: WorldState) -> None:
+    """Lay the task's ground block (if not the server's grass) under the scene and a margin around it."""
+    cells = [*state.blocks, *state.containers, *(tuple(map(int, a.pos)) for a in state.agents.values())]
+    cells += [c for r in state.rooms for c in (r.center, r.start, *r.exit_cells)]
+    if state.ground_block == LIVE_GROUND or not cells:
+        return
+    y = state.ground_y - 1
+    x0, x1 = min(c[0] for c in cells) - GROUND_MARGIN, max(c[0] for c in cells) + GROUND_MARGIN
+    z0, z1 = min(c[2] for c in cells) - GROUND_MARGIN, max(c[2] for c in cells) + GROUND_MARGIN
+    live.fill((x0, y, z0), (x1, y, z1), state.ground_block)
+
+
 def build_scene(live: LiveWorld, state: WorldState, rules: RuleSet) -> dict[Pos, str]:
     """Place every block and container of ``state``; returns the non-air blocks placed, by position."""
+    _ground(live, state)
     groups: dict[Key, list[Pos]] = {}
     air: list[Pos] = []
     placed: dict[Pos, str] = {}
@@ -56,7 +73,8 @@ def build_scene(live: LiveWorld, state: WorldState, rules: RuleSet) -> dict[Pos,
             _put(live, tops, name, {**props, "half": "upper"})
             placed.update({p: name for p in tops})
         else:
-            _put(live, cells, name, props)
+            wall = wall_form(name) if facing in ("N", "S", "E", "W") else None
+            _put(live, cells, wall or name, props)
     for pos, c in state.containers.items():
         live.set_chest(pos, c.name, c.items)
         placed[pos] = c.name

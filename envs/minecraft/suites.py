@@ -27,7 +27,7 @@ WORLD_MODELS = {"construction": vb.make_construction, "farming": vb.make_farming
 def make_env(suite: str, task: str | Task | None = None, agents: int = 1, *, think_time: float = 0.0,
              data: str | None = None, server: Any = None, action_timeout_s: float = 60.0,
              origin: Sequence[int] = (0, 0), navigate_fallback: str = "teleport", join_timeout_s: float = 30.0,
-             log_dir: str | Path | None = None) -> MinecraftEnv:
+             path_think_s: float = 2.0, log_dir: str | Path | None = None) -> MinecraftEnv:
     """The protocol's factory. Options (a run config's ``env_options``):
 
     * ``server``: ``{kind: flying-squid, version: "1.19.2", port: 0}`` (default: our own server per episode on
@@ -38,6 +38,7 @@ def make_env(suite: str, task: str | Task | None = None, agents: int = 1, *, thi
     * ``think_time``: seconds an agent's clock gains per decision (counted, not slept).
     * ``origin``: ``[x, z]`` where the task's (0, 0) stands on the server, so scenes can share one server.
     * ``navigate_fallback``: ``teleport`` (default) or ``refuse`` when no walking path reaches a cell.
+    * ``path_think_s``: how long the pathfinder may search for a path before the fallback.
     * ``join_timeout_s``, ``log_dir`` (keeps the server's and the bots' logs), ``data`` (a task file).
     """
     if task is None:
@@ -48,7 +49,8 @@ def make_env(suite: str, task: str | Task | None = None, agents: int = 1, *, thi
         t = task
     return MinecraftEnv(t, vb.rules_for(t), n_agents=agents, env_id=ENV_IDS[suite], think_time=think_time,
                         action_timeout_s=action_timeout_s, server=server, origin=origin,
-                        navigate_fallback=navigate_fallback, join_timeout_s=join_timeout_s, log_dir=log_dir,
+                        navigate_fallback=navigate_fallback, join_timeout_s=join_timeout_s,
+                        path_think_s=path_think_s, log_dir=log_dir,
                         reference=decompose, world_model=WORLD_MODELS[suite])
 
 

@@ -64,7 +64,7 @@ function entityInfo (bot, e) {
 }
 
 const ops = {
-  async join ({ name, host = '127.0.0.1', port, version = '1.19.2', timeout = 20000, allowDig = false }) {
+  async join ({ name, host = '127.0.0.1', port, version = '1.19.2', timeout = 20000, allowDig = false, allowPlace = false, thinkMs = 5000 }) {
     if (bots.has(name) && !bots.get(name).ended) throw new Error(`bot '${name}' already joined`)
     const bot = mineflayer.createBot({ username: name, host, port, version, auth: 'offline', hideErrors: true, checkTimeoutInterval: 60000 })
     const entry = { bot, ended: false, endReason: null, messages: [] }
@@ -96,7 +96,9 @@ const ops = {
     moves.canDig = Boolean(allowDig)
     moves.allow1by1towers = false
     moves.allowParkour = false
+    if (!allowPlace) moves.scafoldingBlocks = [] // else a walk spends the bot's own dirt on bridges and pillars
     bot.pathfinder.setMovements(moves)
+    bot.pathfinder.thinkTimeout = Number(thinkMs)
     return { entityId: bot.entity.id, position: arr(bot.entity.position), version: bot.version }
   },
 

@@ -67,7 +67,8 @@ async function main () {
   const { install } = require('./plugins/causalmace')
   const { ops } = install(serv, { rules: opts.rules })
   // Ops named with --ops get operator rights when they join (for scene building from a bot).
-  serv.on('newPlayer', (player) => { if (opts.ops.includes(player.username)) player.op = true })
+  // (login resets `op` to 'everybody-op' after 'newPlayer', so grant it once the player has spawned)
+  serv.on('newPlayer', (player) => player.once('spawned', () => { if (opts.ops.includes(player.username)) player.op = true }))
 
   const { serveRpc } = require('./lib/rpc')
   const rpc = serveRpc({ ...ops, ping: async () => 'pong' })

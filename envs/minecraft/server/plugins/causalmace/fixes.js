@@ -96,4 +96,21 @@ function quietContainers (serv, names) {
   }
 }
 
-module.exports = { fixPlayerList, keepChunks, chunksFollowTeleports, fixGive, quietContainers }
+/**
+ * Login ends by sending the player back to where it logged in, once its client first moves: a teleport made before
+ * that is undone. Mark the player ready only when login is over, so scene building waits for it.
+ */
+function markLoginDone (serv) {
+  serv.on('newPlayer', (player) => {
+    const login = player.login
+    player.login = async (...args) => {
+      try {
+        return await login.apply(player, args)
+      } finally {
+        player.loginDone = true
+      }
+    }
+  })
+}
+
+module.exports = { markLoginDone, fixPlayerList, keepChunks, chunksFollowTeleports, fixGive, quietContainers }

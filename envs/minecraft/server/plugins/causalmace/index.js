@@ -17,6 +17,7 @@ function install (serv, options = {}) {
   const state = { rules, containers: new Containers(), plates: new Plates(serv) }
   const { playerOps, adminOps } = createOps(serv, state)
 
+  fixes.markLoginDone(serv)
   fixes.fixPlayerList(serv)
   fixes.keepChunks(serv)
   fixes.chunksFollowTeleports(serv)

@@ -131,7 +131,7 @@ function createOps (serv, state) {
 
   const adminOps = {
     async players () {
-      return serv.players.map(p => ({ name: p.username, position: p.position.toArray(), gameMode: p.gameMode, health: p.health }))
+      return serv.players.map(p => ({ name: p.username, position: p.position.toArray(), gameMode: p.gameMode, health: p.health, ready: Boolean(p.loginDone) }))
     },
 
     async give (ctx, args) {
