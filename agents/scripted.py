@@ -8,6 +8,7 @@ refusal (after putting back what it took), which is how a missing dependency sur
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from typing import Any
 
@@ -19,12 +20,12 @@ from causalmace.judger import Refusal, RefusalKind
 from causalmace.rules import Pos
 
 Steps = Generator[A.Action, Any, None]
-OFFSETS = sorted(
-    ((dx, dy, dz) for dx in range(-3, 4) for dz in range(-3, 4) for dy in (0, 1, -1, 2, 3)
-     if (dx, dz) != (0, 0)),
+OFFSETS = sorted(  # standing cells around a target, nearest first; below it too, since one reaches up
+    ((dx, dy, dz) for dx in range(-3, 4) for dz in range(-3, 4) for dy in range(-4, 4) if (dx, dy, dz) != (0, 0, 0)),
     key=lambda o: (abs(o[0]) + abs(o[2]) + abs(o[1]) * 0.5, o),
 )
 MAX_WAITS = 120
+STEP_ASIDE_WAITS = 20  # seconds a builder waits for a teammate to step off the cell its block goes in
 
 
 class Failed(Exception):
@@ -38,6 +39,11 @@ def _fail(kind: RefusalKind, message: str, **fact: Any) -> Failed:
 
 
 class ScriptedSkillAgent:
+    # the subtask kinds it has a skill for (``_<kind>``); the planner offers these as the plan's vocabulary.
+    # ``return`` is left out: it is the runner's recovery step, never planned.
+    kinds: tuple[str, ...] = ("fetch", "harvest", "hunt", "use", "smelt", "craft", "build", "scaffold", "clear",
+                              "toggle", "stand", "place")
+
     def __init__(self, agent_name: str, **_: Any) -> None:
         self.name = agent_name
         self.usage = Usage()
@@ -75,21 +81,41 @@ class ScriptedSkillAgent:
             raise Failed(result.refusal or Refusal(RefusalKind.NOT_POSSIBLE, result.message))
         return str(result.message)
 
-    def _near(self, world: Any, pos: Pos, reach: float = REACH - 0.6) -> Generator[A.Action, Any, None]:
+    def _near(self, world: Any, pos: Pos, reach: float = REACH - 0.6,
+              around: Any = None) -> Generator[A.Action, Any, None]:
+        """Walk to a cell within reach of ``pos`` that one can stand on and get to, unless already there.
+
+        The cell is never ``pos`` itself nor under it: the agent would stand where its block goes. With
+        ``around`` (a structure's x/z box), cells outside it come first, so a builder does not wall itself in.
+        """
         here = world.position(self.name)
-        if distance(here, pos) <= reach:
+        if distance(here, pos) <= reach and not _in_the_way(_cell(here), pos):
             return
-        for o in OFFSETS:
-            c = (pos[0] + o[0], pos[1] + o[1], pos[2] + o[2])
-            if distance(c, pos) <= reach and not world.solid(c) and world.solid((c[0], c[1] - 1, c[2])):
-                yield from self._do(A.NavigateTo(x=c[0], y=c[1], z=c[2]))
+        offsets = OFFSETS if not around else sorted(OFFSETS, key=lambda o: _inside(around, pos, o))
+        for r in (reach, REACH):  # the safe margin first, then the Judger's full reach
+            for o in offsets:
+                c = (pos[0] + o[0], pos[1] + o[1], pos[2] + o[2])
+                if distance(c, pos) > r or _in_the_way(c, pos) or not _can_stand(world, c):
+                    continue
+                if world.path_blocked(self.name, c) is None:
+                    yield from self._do(A.NavigateTo(x=c[0], y=c[1], z=c[2]))
+                    return
+        raise _fail(RefusalKind.UNREACHABLE, f"no cell to stand on within reach of {pos} that can be walked to",
+                    pos=pos)
+
+    def _put(self, world: Any, action: A.PlaceBlock) -> Generator[A.Action, Any, None]:
+        """Place a block; while a teammate stands where it goes (no block there), wait for them to move on."""
+        pos = (action.x, action.y, action.z)
+        for _ in range(STEP_ASIDE_WAITS):
+            result = yield action
+            if result.status:
                 return
-        for o in OFFSETS:
-            c = (pos[0] + o[0], pos[1] + o[1], pos[2] + o[2])
-            if distance(c, pos) <= reach and not world.solid(c):
-                yield from self._do(A.NavigateTo(x=c[0], y=c[1], z=c[2]))
-                return
-        raise _fail(RefusalKind.UNREACHABLE, f"no free cell near {pos}", pos=pos)
+            r = result.refusal
+            if r is None or r.kind is not RefusalKind.OCCUPIED or world.solid(pos) or _in_the_way(
+                    _cell(world.position(self.name)), pos):
+                raise Failed(r or Refusal(RefusalKind.NOT_POSSIBLE, result.message))
+            yield from self._do(A.Wait(seconds=1.0))
+        raise Failed(r or Refusal(RefusalKind.OCCUPIED, f"{pos} stayed taken", pos=pos))
 
     def _withdraw(self, world: Any, depot: Pos, item: str, n: int) -> Generator[A.Action, Any, None]:
         yield from self._near(world, depot)
@@ -215,13 +241,19 @@ class ScriptedSkillAgent:
             pos = tuple(p)
             if world.block(pos) == (name, facing) or (world.block(pos) or ("",))[0] == name:
                 continue
-            yield from self._near(world, pos)
-            yield from self._do(A.PlaceBlock(item_name=name, x=pos[0], y=pos[1], z=pos[2], facing=facing))
+            yield from self._near(world, pos, around=st.params.get("footprint"))
+            yield from self._put(world, A.PlaceBlock(item_name=name, x=pos[0], y=pos[1], z=pos[2], facing=facing))
             self._taken[name] = self._taken.get(name, 0) - 1
         self._taken = {k: v for k, v in self._taken.items() if v > 0}
         yield from self._store_all(world, depot, sorted(self._taken))
+        yield from self._step_off(world, st.params.get("footprint"), depot)
 
     _scaffold = _build
+
+    def _step_off(self, world: Any, around: Any, depot: Pos | None) -> Generator[A.Action, Any, None]:
+        """Done on a structure: go back to the depot rather than stand where a teammate's block may go."""
+        if around and depot is not None and _inside(around, _cell(world.position(self.name)), (0, 0, 0)):
+            yield from self._near(world, depot)
 
     def _clear(self, st: Subtask, world: Any, depot: Pos) -> Steps:
         if world.rules.needs_support:  # blocks still to come rest on the scaffold
@@ -233,10 +265,11 @@ class ScriptedSkillAgent:
             pos = tuple(p)
             if world.block(pos) is None:
                 continue
-            yield from self._near(world, pos)
+            yield from self._near(world, pos, around=st.params.get("footprint"))
             yield from self._do(A.MineBlock(x=pos[0], y=pos[1], z=pos[2]))
         self._taken = {world.rules.scaffold: 1}
         yield from self._store_all(world, depot, [world.rules.scaffold])
+        yield from self._step_off(world, st.params.get("footprint"), depot)
 
     def _room_solved(self, world: Any, room: int) -> bool:
         solved = world.observe(self.name).get("rooms_solved") or []
@@ -292,7 +325,26 @@ class ScriptedSkillAgent:
         current = world.block(pos)
         if current is not None and current[0] != st.target:
             yield from self._do(A.MineBlock(x=pos[0], y=pos[1], z=pos[2]))
-        yield from self._do(A.PlaceBlock(item_name=st.target, x=pos[0], y=pos[1], z=pos[2]))
+        yield from self._put(world, A.PlaceBlock(item_name=st.target, x=pos[0], y=pos[1], z=pos[2]))
+
+
+def _cell(p: tuple[float, float, float]) -> Pos:
+    return (math.floor(p[0] + 0.5), math.floor(p[1] + 0.5), math.floor(p[2] + 0.5))
+
+
+def _inside(box: Any, pos: Pos, o: Pos) -> bool:
+    x, z = pos[0] + o[0], pos[2] + o[2]
+    return bool(box[0] <= x <= box[2] and box[1] <= z <= box[3])
+
+
+def _in_the_way(stand: Pos, pos: Pos) -> bool:
+    """Standing at ``stand`` puts feet or head in ``pos``."""
+    return stand == pos or (stand[0], stand[1] + 1, stand[2]) == pos
+
+
+def _can_stand(world: Any, c: Pos) -> bool:
+    """Room for a body at ``c`` and a block under it; whether it can be walked to is asked next."""
+    return not world.solid(c) and not world.solid((c[0], c[1] + 1, c[2])) and world.solid((c[0], c[1] - 1, c[2]))
 
 
 def _choose_recipe(rules: Any, item: str, have: dict[str, int], planned: set[str]) -> Any:

@@ -4,9 +4,12 @@ The causal refiner forks and replays worlds thousands of times per plan, so thes
 how many interventions it can afford. Actions are cheap but realistic: walking between a chest and
 a crafting table, chest traffic, a craft the rules refuse, and placing then mining a block by the
 chest on a construction site. Every list is balanced (what is taken is put back) so it can loop.
+Walks are real: a route over the voxel grid, cached by start, goal and world version. A separate
+"detour" line walks round a wall with the route cache off, so each walk is a fresh search.
 
     python experiments/bench_sim.py --actions 200000
     python experiments/bench_sim.py --profile   # where apply() spends its time
+    python experiments/bench_sim.py --detour 3000   # also time uncached walks round a wall
 """
 
 from __future__ import annotations
@@ -95,6 +98,37 @@ def construction_workload(task_index: int) -> Workload:
     return env, agent, actions
 
 
+def detour_workload() -> Workload:
+    """Walk round a wall and back, a block coming and going by the chest, with no route cache: every walk
+    is searched."""
+    from causalmace.envs.craftworld.movement import Paths
+    from causalmace.envs.craftworld.world import Block
+
+    env: CraftWorldEnv = registry.make(CONSTRUCTION, task=_tasks("construction")[0])
+    env.reset(0)
+    env._paths = Paths(size=0)
+    agent = env.agents[0]
+
+    chest = min(env.state.containers)
+    y = chest[1]
+    for z in range(-4, 5):  # a wall two blocks high, eight blocks from the chest
+        for h in (0, 1):
+            env.state.set_block((chest[0] - 8, y + h, chest[2] + z), Block("stone"))
+    stand = _free_beside(env, chest)
+    env.apply(agent, A.NavigateTo(x=stand[0], y=stand[1], z=stand[2]))
+    spot = _free_beside(env, chest, {stand})
+    far = (chest[0] - 12, y, chest[2])
+    actions: list[A.Action] = [
+        A.WithdrawItem(item_name="dirt", item_count=1),
+        A.PlaceBlock(item_name="dirt", x=spot[0], y=spot[1], z=spot[2]),
+        A.NavigateTo(x=far[0], y=far[1], z=far[2]),
+        A.NavigateTo(x=stand[0], y=stand[1], z=stand[2]),
+        A.MineBlock(x=spot[0], y=spot[1], z=spot[2]),
+        A.StoreItem(item_name="dirt", item_count=1),
+    ]
+    return env, agent, actions
+
+
 def workloads(n_tasks: int) -> list[Workload]:
     """Small and large farms (large ones hold a few hundred blocks), and construction sites."""
     farms = _tasks("farming")
@@ -133,6 +167,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--forks", type=int, default=2_000)
     p.add_argument("--tasks", type=int, default=3, help="tasks per suite")
     p.add_argument("--profile", action="store_true", help="print cProfile's top functions for the actions")
+    p.add_argument("--detour", type=int, default=0, help="also time this many actions of uncached walks")
     args = p.parse_args(argv)
 
     loads = workloads(args.tasks)
@@ -155,6 +190,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         secs_one, ok1, bad1 = run_actions([(env, agent, acts)], min(20_000, n // len(loads)))
         rate = (ok1 + bad1) / secs_one
         print(f"  {env.task.id:<16} actions/s: {rate:>9.0f}  blocks: {len(env.state.blocks)}")
+    if args.detour:
+        detour = detour_workload()
+        for a in detour[2]:
+            assert detour[0].apply(detour[1], a).status, a
+        dsecs, ok2, bad2 = run_actions([detour], args.detour)
+        print(f"  detour (uncached, a walk round a wall in every 3 actions) actions/s: {(ok2 + bad2) / dsecs:>7.0f}")
     fresh = workloads(args.tasks)
     n_forks = len(fresh) * max(1, args.forks // len(fresh))
     fsecs = run_forks(fresh, n_forks)

@@ -17,7 +17,8 @@ from causalmace.judger import NEIGHBOURS, Refusal
 from causalmace.judger import RefusalKind as K
 from causalmace.rules import Pos, RuleSet
 
-REACH = 4.5
+REACH = 4.5  # blocks from an agent's feet cell to a block it digs, places or uses
+ENTITY_REACH = 3.0  # Minecraft's reach for creatures and players: attack, use an item, hand something over
 
 
 class WorldView(Protocol):
@@ -31,7 +32,17 @@ class WorldView(Protocol):
     def container(self, pos: Pos) -> tuple[Mapping[str, int], str | None] | None: ...  # items, lock key
     def nearest_entity(self, name: str, near: tuple[float, float, float]) -> tuple[int, Pos] | None: ...
     def agent_names(self) -> Sequence[str]: ...
-    def path_blocked(self, agent: str, target: Pos) -> Refusal | None: ...
+    def path_blocked(self, agent: str, target: Pos) -> Refusal | None: ...  # can it walk to stand there
+
+
+class Approach(Protocol):
+    """What a world that finds its agents' routes may add: can ``agent`` walk to within ``reach`` of ``pos``.
+
+    Actions on a creature or a teammate walk there first. A world without it (a live server, whose
+    pathfinder walks there) is asked ``path_blocked`` for ``pos`` instead.
+    """
+
+    def approach_blocked(self, agent: str, pos: Pos, reach: float) -> Refusal | None: ...
 
 
 def distance(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
@@ -51,6 +62,29 @@ def _in_reach(view: WorldView, agent: str, pos: Pos, what: str) -> Refusal | Non
 def _needs(have: Mapping[str, int], item: str, count: int) -> Refusal | None:
     n = have.get(item, 0)
     return None if n >= count else Refusal(K.MISSING_ITEM, f"needs {count} {item}, has {n}", item, need=count, have=n)
+
+
+def _cell(p: tuple[float, float, float]) -> Pos:
+    return (math.floor(p[0] + 0.5), math.floor(p[1] + 0.5), math.floor(p[2] + 0.5))
+
+
+def _approach(view: WorldView, agent: str, pos: Pos) -> Refusal | None:
+    """Actions on a creature or a teammate walk there first: refused if there is no way within reach."""
+    if distance(view.position(agent), pos) <= ENTITY_REACH:
+        return None
+    walk = getattr(view, "approach_blocked", None)
+    if walk is None:
+        return view.path_blocked(agent, pos)
+    return walk(agent, pos, ENTITY_REACH)
+
+
+def _someone_at(view: WorldView, pos: Pos) -> str | None:
+    """A player whose body (feet or head) fills ``pos``: no block can go there."""
+    for name in view.agent_names():
+        feet = _cell(view.position(name))
+        if pos == feet or pos == (feet[0], feet[1] + 1, feet[2]):
+            return name
+    return None
 
 
 def _near_station(view: WorldView, agent: str, station: str) -> Refusal | None:
@@ -93,6 +127,9 @@ def check(rules: RuleSet, view: WorldView, agent: str, action: Action) -> Refusa
             return r
         if view.solid(pos):
             return Refusal(K.OCCUPIED, f"{_fmt(pos)} is occupied", pos=pos)
+        if (who := _someone_at(view, pos)) is not None:
+            return Refusal(K.OCCUPIED, f"{_fmt(pos)} is where {'you stand' if who == agent else who + ' stands'}",
+                           pos=pos)
         if (r := _in_reach(view, agent, pos, "position")) is not None:
             return r
         if rules.needs_support and not any(
@@ -146,7 +183,9 @@ def check(rules: RuleSet, view: WorldView, agent: str, action: Action) -> Refusa
         if action.target_player_name not in view.agent_names() or action.target_player_name == agent:
             return Refusal(K.NO_TARGET, f"no teammate named {action.target_player_name}",
                            action.target_player_name)
-        return _needs(inv, action.item_name, action.item_count)
+        if (r := _needs(inv, action.item_name, action.item_count)) is not None:
+            return r
+        return _approach(view, agent, _cell(view.position(action.target_player_name)))
     if isinstance(action, A.ToggleAction):
         pos = (action.x, action.y, action.z)
         b = view.block(pos)
@@ -161,17 +200,19 @@ def check(rules: RuleSet, view: WorldView, agent: str, action: Action) -> Refusa
     if isinstance(action, A.AttackTarget):
         if action.target_name not in rules.entities:
             return _no(f"{action.target_name} is not a creature", action.target_name)
-        if view.nearest_entity(action.target_name, view.position(agent)) is None:
+        hit = view.nearest_entity(action.target_name, view.position(agent))
+        if hit is None:
             return Refusal(K.NO_TARGET, f"no {action.target_name} alive", action.target_name)
-        return None
+        return _approach(view, agent, hit[1])
     if isinstance(action, A.UseItemOnEntity):
         if (action.item_name, action.entity_name) not in rules.uses:
             return _no(f"using {action.item_name} on {action.entity_name} does nothing", action.item_name)
         if (r := _needs(inv, action.item_name, 1)) is not None:
             return r
-        if view.nearest_entity(action.entity_name, view.position(agent)) is None:
+        hit = view.nearest_entity(action.entity_name, view.position(agent))
+        if hit is None:
             return Refusal(K.NO_TARGET, f"no {action.entity_name} alive", action.entity_name)
-        return None
+        return _approach(view, agent, hit[1])
     if isinstance(action, A.EquipItem):
         return _needs(inv, action.item_name, 1)
     if isinstance(action, A.ScanNearbyEntities | Wait):

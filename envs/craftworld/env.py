@@ -4,6 +4,17 @@ Every action is judged by :func:`causalmace.judger.check` before it touches the 
 action costs a little simulated time and changes nothing else. Each agent has its own simulated
 clock; the caller applies actions in clock order, so several agents act concurrently and the same
 seed always gives the same result.
+
+Agents walk (see :mod:`.movement`): a walk, and the walk to a creature or a teammate before acting on
+it, follows a route over the blocks and takes its length in time; where there is none it is refused.
+Where CraftWorld departs from Minecraft, it does so on purpose:
+
+* an action's effect lands when it starts; a cell being dug takes no block and no pick from another
+  agent until the dig is done, so two agents never work one cell at once;
+* tools never wear out: durability is not modelled (a wooden pickaxe lasts 59 digs in Minecraft; a
+  VillagerBench farm's reference plan digs at most two blocks that need a tool);
+* a bucket fills only from a cow: no action uses an item on a block, in CraftWorld or in VillagerBench's API;
+* agents take room: no block goes where a player's feet or head are, but players pass through each other.
 """
 
 from __future__ import annotations
@@ -14,20 +25,22 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from causalmace.envs.blocks import actions as A
-from causalmace.envs.blocks.judger import REACH, check, distance
+from causalmace.envs.blocks.judger import ENTITY_REACH, REACH, check, distance
 from causalmace.envs.blocks.outcome import WorldFacts
 from causalmace.envs.blocks.survey import Survey, survey_text
 from causalmace.envs.blocks.text import rules_text
+from causalmace.envs.craftworld import rooms
+from causalmace.envs.craftworld.movement import Grid, Paths, Route
+from causalmace.envs.craftworld.rules_data import remainders
 from causalmace.envs.craftworld.world import Block, Container, TriggerState, Vec, WorldState
 from causalmace.envs.protocol import ActionResult, Capability
 from causalmace.judger import Refusal, RefusalKind, Score
-from causalmace.rules import Pos, RuleChange, RuleSet, Trigger
+from causalmace.rules import Pos, RuleChange, RuleSet
 from causalmace.tasks import Task
 
 AGENT_NAMES = ("Alice", "Bob", "Cindy", "David", "Eve", "Frank", "Grace", "Heidi", "Ivan", "Judy",
                "Mallory", "Niaj")
 REJECT_COST = 0.5  # seconds an agent loses on an action the Judger refuses
-BUTTON_PULSE = 1.0
 _NO_TRIGGER = TriggerState({}, {})
 
 
@@ -35,8 +48,7 @@ def agent_names(n: int) -> list[str]:
     return [AGENT_NAMES[i] if i < len(AGENT_NAMES) else f"Agent{i}" for i in range(n)]
 
 
-def _cell(p: Vec) -> Pos:
-    return (math.floor(p[0] + 0.5), math.floor(p[1] + 0.5), math.floor(p[2] + 0.5))
+_cell = rooms.cell
 
 
 class CraftWorldEnv:
@@ -58,6 +70,8 @@ class CraftWorldEnv:
         self.state: WorldState = task.world.build(self.agents, rules, random.Random(0))
         self._seed = 0
         self._reference = reference  # (task, rules, survey) -> TaskGraph: the correct plan, if known
+        self._paths = Paths()  # shared with forks: routes are keyed by world version, which no two states share
+        self._judged: tuple[str, Pos, int, Route] | None = None
         if reference is None:
             self.capabilities = self.capabilities - {Capability.REFERENCE}
 
@@ -66,9 +80,9 @@ class CraftWorldEnv:
         self._seed = 0 if seed is None else int(seed)
         self.state = self.task.world.build(self.agents, self.rules, random.Random(self._seed))
         for t in self.rules.triggers:
-            self._ensure_trigger(t)
+            rooms.ensure(self, t)
         if self.rules.triggers:
-            self._update_triggers(0.0)
+            rooms.update(self, 0.0)
         return {a: self.observe(a) for a in self.agents}
 
     def action_specs(self) -> tuple[type[A.Action], ...]:
@@ -84,7 +98,7 @@ class CraftWorldEnv:
         """Judge, then apply ``action`` for ``agent`` at that agent's clock."""
         st = self.state.agents[agent]
         start = st.clock + self.think_time
-        refusal = check(self.rules, self, agent, action)
+        refusal = check(self.rules, self, agent, action) or self._clash(agent, action, start)
         if refusal is not None:
             st.clock = start + REJECT_COST
             return ActionResult(False, refusal.message, REJECT_COST, refusal=refusal)
@@ -95,7 +109,7 @@ class CraftWorldEnv:
             st.busy += duration
             self.state.intervals.setdefault(agent, []).append((start, end))
         if self.rules.triggers:
-            self._update_triggers(end)
+            rooms.update(self, end)
         return ActionResult(True, msg, duration, data)
 
     def observe(self, agent: str) -> dict[str, Any]:
@@ -106,7 +120,7 @@ class CraftWorldEnv:
                           if not (self.state.triggers.get(t.id) and self.state.triggers[t.id].fired)
                           and not self.state.triggers.get(t.id, _NO_TRIGGER).registered.get((c.block, c.pos))})
         return {"position": st.pos, "inventory": dict(st.inventory), "time": st.clock,
-                "room": self.state.room_of(st.pos[2]) if self.state.rooms else None,
+                "room": self._room(st.pos) if self.state.rooms else None,
                 "rooms_solved": solved, "conditions_waiting": waiting}
 
     def facts(self) -> WorldFacts:
@@ -114,7 +128,8 @@ class CraftWorldEnv:
         triggers = {}
         for t in self.rules.triggers:
             ts = self.state.triggers.get(t.id)
-            triggers[t.id] = (bool(ts and ts.fired), ts.best_fraction if ts else 0.0)
+            triggers[t.id] = (bool(ts and ts.fired), rooms.partial(t, ts) if ts and not ts.fired else float(
+                bool(ts and ts.fired)))
         owners: dict[str, int] = {}
         for who in self.state.owners.values():
             owners[who] = owners.get(who, 0) + 1
@@ -179,7 +194,7 @@ class CraftWorldEnv:
         other = self.fork()
         other.rules = self.rules.changed(change)
         if other.rules.triggers:  # a trigger left with no condition fires at once
-            other._update_triggers(other.now())
+            rooms.update(other, other.now())
         return other
 
     # ---- WorldView -------------------------------------------------------------------------
@@ -230,31 +245,81 @@ class CraftWorldEnv:
         return self.agents
 
     def path_blocked(self, agent: str, target: Pos) -> Refusal | None:
-        rooms = self.state.rooms
-        if not rooms:
+        """Whether ``agent`` can walk to stand at ``target``, and if not, what stops it."""
+        route = self._route(agent, target)
+        if route is not None:
+            self._judged = (agent, target, self.state.version, route)  # the walk the Judger allowed, to take now
             return None
-        here = self.state.room_of(self.state.agents[agent].pos[2])
-        there = self.state.room_of(target[2])
-        for r in range(min(here, there), max(here, there)):
-            for cell in rooms[r].exit_cells:
-                if self.state.solid(cell):
-                    b = self.state.block(cell)
-                    return Refusal(RefusalKind.WAY_CLOSED, f"the way out of room {r} is closed "
-                                   f"({b.name if b else 'wall'} at {cell})", b.name if b else None, cell, str(r))
-        return None
+        if not Grid(self.state, self.rules).standable(target):
+            return self._unreachable(agent, target, f"nothing to stand on at {target}")
+        return self._unreachable(agent, target, f"no way to walk to {target}")
+
+    def approach_blocked(self, agent: str, pos: Pos, reach: float) -> Refusal | None:
+        """Whether ``agent`` can walk to within ``reach`` of ``pos`` (a creature, a teammate)."""
+        if self._approach(agent, pos, reach) is not None:
+            return None
+        return self._unreachable(agent, pos, f"no way to walk within {reach:g} blocks of {pos}")
+
+    def _unreachable(self, agent: str, target: Pos, why: str) -> Refusal:
+        return rooms.way_closed(self, agent, target) or Refusal(RefusalKind.UNREACHABLE, why, pos=target)
+
+    # ---- movement ----------------------------------------------------------------------------
+    def _route(self, agent: str, goal: Pos) -> Route | None:
+        return self._paths.route(self.state, self.rules, _cell(self.state.agents[agent].pos), goal)
+
+    def _approach(self, agent: str, pos: Pos, reach: float) -> Route | None:
+        return self._paths.approach(self.state, self.rules, _cell(self.state.agents[agent].pos), pos, reach)
+
+    def _walk(self, agent: str, route: Route | None) -> float:
+        """Move ``agent`` along ``route`` (the Judger has found it); returns the seconds it takes."""
+        assert route is not None
+        end = route.end
+        self.state.agents[agent].pos = (float(end[0]), float(end[1]), float(end[2]))
+        return route.cost / self.rules.durations.walk_speed
+
+    def _fall(self, dug: Pos) -> None:
+        """Agents whose floor (or the scaffold they climbed) was dug away drop onto the next one down."""
+        grid: Grid | None = None
+        for a in self.state.agents.values():
+            here = _cell(a.pos)
+            if abs(here[0] - dug[0]) > 1 or abs(here[2] - dug[2]) > 1 or here[1] < dug[1]:
+                continue
+            grid = grid or Grid(self.state, self.rules)
+            if not grid.standable(here):
+                down = grid.settle(here)
+                a.pos = (float(down[0]), float(down[1]), float(down[2]))
+
+    def _room(self, pos: Vec) -> int:
+        inside = self.state.room_at(pos)
+        return inside if inside is not None else self.state.room_of(pos[2])
+
+    def _clash(self, agent: str, action: A.Action, start: float) -> Refusal | None:
+        """A cell another agent is still digging takes no other block and no other pick until it is done.
+
+        A long action's effect lands when it starts; this keeps a dig and a placement from overlapping.
+        """
+        busy = self.state.busy_cells
+        if not busy or not isinstance(action, A.MineBlock | A.PlaceBlock):
+            return None
+        pos = (action.x, action.y, action.z)
+        held = busy.get(pos)
+        if held is None:
+            return None
+        who, until = held
+        if start >= until:
+            del busy[pos]
+            return None
+        if who == agent:
+            return None
+        return Refusal(RefusalKind.OCCUPIED, f"{who} is still digging at {pos} until t={until:.2f}s", pos=pos)
 
     # ---- mechanics ---------------------------------------------------------------------------
-    def _walk_time(self, a: Vec, b: Vec) -> float:
-        dx, dz = abs(a[0] - b[0]), abs(a[2] - b[2])
-        flat = max(dx, dz) + (math.sqrt(2) - 1) * min(dx, dz)
-        dy = b[1] - a[1]
-        climb = dy * self.rules.durations.climb_cost if dy > 0 else -dy
-        return (flat + climb) / self.rules.durations.walk_speed
-
-    def _give(self, agent: str, item: str, n: int) -> None:
+    def give(self, agent: str, item: str, n: int) -> None:
         inv = self.state.agents[agent].inventory
         inv[item] = inv.get(item, 0) + n
         self._inventory_changed(agent)
+
+    _give = give
 
     def _take(self, agent: str, item: str, n: int) -> None:
         inv = self.state.agents[agent].inventory
@@ -263,6 +328,13 @@ class CraftWorldEnv:
             inv[item] = left
         else:
             inv.pop(item, None)
+
+    def _use_up(self, agent: str, item: str, n: int) -> None:
+        """Take ``n`` of ``item`` as an ingredient or fuel; a container item leaves its container behind."""
+        self._take(agent, item, n)
+        back = remainders().get(item)
+        if back is not None:
+            self.give(agent, back, n)
 
     def _inventory_changed(self, agent: str) -> None:
         checkpoints = getattr(self.task.goal, "checkpoints", ())  # items a goal tracks as they are first held
@@ -277,6 +349,7 @@ class CraftWorldEnv:
                 self.state.achieved.add(cp.name)
 
     def _dig_time(self, agent: str, block: str) -> float:
+        """Tools speed digging up; they never wear out (deliberately, see the module's docstring)."""
         rule = self.rules.digging.get(block)
         d = self.rules.durations
         if rule is None or rule.hardness <= 0:
@@ -294,9 +367,13 @@ class CraftWorldEnv:
         st = self.state.agents[agent]
         d = self.rules.durations
         if isinstance(action, A.NavigateTo):
-            target = (float(action.x), float(action.y), float(action.z))
-            t = self._walk_time(st.pos, target)
-            st.pos = target
+            goal = (action.x, action.y, action.z)
+            judged = self._judged
+            if judged is not None and judged[0] == agent and judged[1] == goal and judged[2] == self.state.version:
+                route: Route | None = judged[3]
+            else:
+                route = self._route(agent, goal)
+            t = self._walk(agent, route)
             return f"arrived at ({action.x},{action.y},{action.z})", t, None
         if isinstance(action, A.MineBlock):
             pos = (action.x, action.y, action.z)
@@ -309,19 +386,21 @@ class CraftWorldEnv:
                 st.inventory.get(x, 0) > 0 for x in rule.tools
             ):
                 drops = ()
-            self.state.blocks[pos] = None
+            self.state.set_block(pos, None)
+            self.state.busy_cells[pos] = (agent, now + t)
             c = self.state.containers.pop(pos, None)
             for item, n in drops:
-                self._give(agent, item, n)
+                self.give(agent, item, n)
             if c is not None:
                 for item, n in c.items.items():
-                    self._give(agent, item, n)
+                    self.give(agent, item, n)
+            self._fall(pos)
             got = ", ".join(f"{n} {i}" for i, n in drops) or "nothing"
             return f"mined {b.name}, got {got}", t, None
         if isinstance(action, A.PlaceBlock):
             pos = (action.x, action.y, action.z)
             self._take(agent, action.item_name, 1)
-            self.state.blocks[pos] = Block(action.item_name, action.facing)
+            self.state.set_block(pos, Block(action.item_name, action.facing))
             if self.rules.interactive.get(action.item_name) == "container":
                 self.state.containers[pos] = Container(action.item_name)
             return f"placed {action.item_name}", d.place, None
@@ -329,15 +408,15 @@ class CraftWorldEnv:
             recipe = self.rules.recipe_for(action.item_name, st.inventory)
             assert recipe is not None
             for name, count in recipe.inputs:
-                self._take(agent, name, count * action.count)
-            self._give(agent, recipe.output, recipe.count * action.count)
+                self._use_up(agent, name, count * action.count)
+            self.give(agent, recipe.output, recipe.count * action.count)
             return f"crafted {recipe.count * action.count} {recipe.output}", d.craft * action.count, None
         if isinstance(action, A.SmeltingCooking):
             rule = self.rules.smelting[action.item_name]
             fuel = math.ceil(action.item_count / self.rules.fuels[action.fuel_item_name])
             self._take(agent, action.item_name, action.item_count)
-            self._take(agent, action.fuel_item_name, fuel)
-            self._give(agent, rule.output, action.item_count)
+            self._use_up(agent, action.fuel_item_name, fuel)
+            self.give(agent, rule.output, action.item_count)
             return (f"smelted {action.item_count} {rule.output}",
                     d.smelt_per_item * action.item_count, None)
         if isinstance(action, A.WithdrawItem | A.StoreItem | A.FetchContainerContents):
@@ -352,7 +431,7 @@ class CraftWorldEnv:
                     c.items[action.item_name] = left
                 else:
                     del c.items[action.item_name]
-                self._give(agent, action.item_name, action.item_count)
+                self.give(agent, action.item_name, action.item_count)
                 return f"took {action.item_count} {action.item_name}", d.container, None
             if isinstance(action, A.StoreItem):
                 self._take(agent, action.item_name, action.item_count)
@@ -361,10 +440,9 @@ class CraftWorldEnv:
             return f"{cname} holds {dict(c.items)}", d.scan, dict(c.items)
         if isinstance(action, A.HandoverBlock):
             other = self.state.agents[action.target_player_name]
-            t = self._walk_time(st.pos, other.pos)
-            st.pos = (other.pos[0] + 1, other.pos[1], other.pos[2])
+            t = self._walk(agent, self._approach(agent, _cell(other.pos), ENTITY_REACH))
             self._take(agent, action.item_name, action.item_count)
-            self._give(other.name, action.item_name, action.item_count)
+            self.give(other.name, action.item_name, action.item_count)
             return f"gave {action.item_count} {action.item_name} to {other.name}", t + d.handover, None
         if isinstance(action, A.ToggleAction):
             pos = (action.x, action.y, action.z)
@@ -378,7 +456,7 @@ class CraftWorldEnv:
                 b.pressed_at = now + d.toggle
                 state = "pressed"
             else:
-                b.open = not b.open
+                self.state.set_open(pos, b, not b.open)
                 state = "open" if b.open else "closed"
             return f"{b.name} at {pos} is {state}", d.toggle, None
         if isinstance(action, A.ScanNearbyEntities):
@@ -400,21 +478,19 @@ class CraftWorldEnv:
             c = self.state.creatures[cid]
             held = max((self.rules.weapon_damage.get(i, 1.0) for i in st.inventory), default=1.0)
             hits = math.ceil(c.health / max(held, 1.0))
-            t = self._walk_time(st.pos, cpos) + hits * d.attack_cooldown
-            st.pos = (float(cpos[0]), float(cpos[1]), float(cpos[2]))
+            t = self._walk(agent, self._approach(agent, cpos, ENTITY_REACH)) + hits * d.attack_cooldown
             c.alive = False
             for item, n in self.rules.entities[c.name].drops:
-                self._give(agent, item, n)
+                self.give(agent, item, n)
             return f"killed {c.name}", t, None
         if isinstance(action, A.UseItemOnEntity):
             hit = self.nearest_entity(action.entity_name, st.pos)
             assert hit is not None
             rule = self.rules.uses[(action.item_name, action.entity_name)]
-            t = self._walk_time(st.pos, hit[1]) + d.use_on_entity
-            st.pos = (float(hit[1][0]), float(hit[1][1]), float(hit[1][2]))
+            t = self._walk(agent, self._approach(agent, hit[1], ENTITY_REACH)) + d.use_on_entity
             if rule.consumes:
                 self._take(agent, action.item_name, 1)
-            self._give(agent, rule.gives, 1)
+            self.give(agent, rule.gives, 1)
             return f"got {rule.gives}", t, None
         if isinstance(action, A.EquipItem):
             st.held = action.item_name
@@ -422,92 +498,6 @@ class CraftWorldEnv:
         if isinstance(action, A.Wait):
             return "waited", action.seconds, None
         raise TypeError(f"unhandled action {action.name}")
-
-    # ---- escape-room triggers ----------------------------------------------------------------
-    def _ensure_trigger(self, t: Trigger) -> None:
-        if t.id not in self.state.triggers:
-            self.state.triggers[t.id] = TriggerState({}, {})
-
-    def _condition_now(self, cond: Any, now: float) -> bool:
-        b = self.state.block(cond.pos)
-        if cond.state == "present":
-            return b is not None and b.name == cond.block
-        if b is None or b.name != cond.block:
-            return False
-        kind = self.rules.interactive.get(b.name)
-        if kind == "plate":
-            return any(_cell(a.pos) == cond.pos for a in self.state.agents.values())
-        if kind == "button":
-            return now - b.pressed_at <= BUTTON_PULSE
-        if cond.state == "open":
-            return b.open
-        return b.powered
-
-    def _update_triggers(self, now: float) -> None:
-        for t in self.rules.triggers:
-            ts = self.state.triggers.get(t.id)
-            if ts is None:
-                self._ensure_trigger(t)
-                ts = self.state.triggers[t.id]
-            if ts.fired:
-                continue
-            if not t.conditions:
-                self._fire(t, ts, now)
-                continue
-            keys = [(c.block, c.pos) for c in t.conditions]
-            lowest = min((c.order for c, k in zip(t.conditions, keys, strict=True) if not ts.registered.get(k)),
-                         default=None)
-            live = 0
-            for c, k in zip(t.conditions, keys, strict=True):
-                if self._condition_now(c, now):
-                    live += 1
-                    ts.last_true[k] = now
-                    if lowest is not None and c.order <= lowest:
-                        ts.registered[k] = True
-            ts.best_fraction = max(ts.best_fraction, live / len(t.conditions))
-            if t.mode == "or":
-                ok = any(ts.registered.get(k) for k in keys)
-            else:
-                top = max(c.order for c in t.conditions)
-                final = [k for c, k in zip(t.conditions, keys, strict=True) if c.order == top]
-                ok = all(ts.registered.get(k) for k in keys) and all(
-                    now - ts.last_true.get(k, -1e9) <= t.wait_interval for k in final)
-            if ok:
-                self._fire(t, ts, now)
-
-    def _fire(self, t: Trigger, ts: Any, now: float) -> None:
-        ts.fired, ts.fired_at, ts.best_fraction = True, now, 1.0
-        rooms = self.state.rooms
-        if t.room < len(rooms):  # a solved room lets everyone through, teleported or not
-            for cell in rooms[t.room].exit_cells:
-                self.state.blocks[cell] = None
-        for e in t.effects:
-            if e.kind == "set_block":
-                if e.block == "air":
-                    self.state.blocks[e.pos] = None
-                    self.state.containers.pop(e.pos, None)
-                else:
-                    self.state.blocks[e.pos] = Block(e.block)
-            elif e.kind == "open":
-                b = self.state.blocks.get(e.pos)
-                if b is not None:
-                    b.open = not b.open
-            elif e.kind == "give":  # the key is the team's: every player gets one
-                for a in self.state.agents.values():
-                    self._give(a.name, e.item, 1)
-            elif e.kind in ("teleport_merge", "teleport_split", "teleport"):
-                nxt = t.room + 1
-                for k, a in enumerate(self.state.agents.values()):
-                    if self.state.room_of(a.pos[2]) != t.room:
-                        continue
-                    if e.target is not None:
-                        dest = e.target
-                    elif nxt < len(rooms):
-                        s = rooms[nxt].start
-                        dest = (s[0] + (k if e.kind == "teleport_split" else 0), s[1], s[2])
-                    else:
-                        dest = (rooms[t.room].center[0], rooms[t.room].center[1], rooms[t.room].center[2] + 6)
-                    a.pos = (float(dest[0]), float(dest[1]), float(dest[2]))
 
 
 __all__ = ["CraftWorldEnv", "agent_names"]

@@ -27,6 +27,15 @@ def _needs_table(r: dict[str, Any], table_only: set[str]) -> bool:
 
 
 @lru_cache(maxsize=1)
+def remainders() -> dict[str, str]:
+    """Ingredient -> the container it leaves behind (milk_bucket -> bucket), as Minecraft's crafting grid does.
+
+    The core :class:`RuleSet` has no field for it yet, so the simulator reads it from here.
+    """
+    return {str(k): str(v) for k, v in _data("extra_rules.yaml").get("remainders", {}).items()}
+
+
+@lru_cache(maxsize=1)
 def base_rules() -> RuleSet:
     """The full rule table; cached because every env and planner reads the same one."""
     extra = _data("extra_rules.yaml")

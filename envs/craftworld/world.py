@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from causalmace.rules import Pos
 
 Vec = tuple[float, float, float]
+FINAL_ORDER = 1000  # a condition order this high is upstream's "final" sub-event: it opens the room, earns no credit
+ROOM_HALF = 4  # a room's walls stand this far from its centre
+_VERSIONS = itertools.count(1)
+_MISSING = object()
+_MASK = (1 << 64) - 1
+
+
+def _fresh() -> int:
+    return hash(("craftworld-version", next(_VERSIONS))) & _MASK
 
 
 @dataclass(slots=True)
@@ -59,6 +69,7 @@ class TriggerState:
     fired: bool = False
     fired_at: float = -1.0
     best_fraction: float = 0.0
+    best_by_order: dict[int, int] = field(default_factory=dict)  # sub-event -> most conditions met at once
 
 
 @dataclass(slots=True)
@@ -75,6 +86,8 @@ class WorldState:
     owners: dict[str, str] = field(default_factory=dict)  # checkpoint item -> first agent to hold it
     intervals: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     passable: frozenset[str] = frozenset()
+    version: int = field(default_factory=_fresh)  # what one walks through and on: routes are cached by it
+    busy_cells: dict[Pos, tuple[str, float]] = field(default_factory=dict)  # cell -> (agent, until) being dug
 
     def block(self, pos: Pos) -> Block | None:
         if pos in self.blocks:
@@ -83,6 +96,40 @@ class WorldState:
             return Block(self.ground_block)
         return None
 
+    def _content(self, pos: Pos) -> object:
+        """What a walker cares about in a cell: air, the ground, or a block and whether it is open."""
+        b = self.blocks.get(pos, _MISSING)
+        if b is _MISSING:
+            return "ground" if pos[1] < self.ground_y else None
+        return None if b is None else (b.name, b.open)  # type: ignore[union-attr]
+
+    def touch(self, pos: Pos | None = None, was: object = None) -> None:
+        """The cell ``pos`` (which held ``was``) changed: a new version, so that no stale route is reused.
+
+        The version hashes the world's changes cell by cell (Zobrist hashing: each cell's old content is
+        XORed out, its new one in), so a block placed and dug again gives back the version before, and forks
+        replaying the same actions reach the same versions and share their routes. Two different worlds
+        share a version only by a 64-bit hash collision. Without ``pos``, a fresh version.
+        """
+        if pos is None:
+            self.version = _fresh()
+            return
+        now = self._content(pos)
+        if now != was:
+            self.version ^= (hash((pos, was)) ^ hash((pos, now))) & _MASK
+
+    def set_block(self, pos: Pos, block: Block | None) -> None:
+        """Put ``block`` (None: air) at ``pos``."""
+        was = self._content(pos)
+        self.blocks[pos] = block
+        self.touch(pos, was)
+
+    def set_open(self, pos: Pos, block: Block, open_: bool) -> None:
+        """Open or shut the door, gate or trapdoor ``block`` at ``pos``."""
+        was = self._content(pos)
+        block.open = open_
+        self.touch(pos, was)
+
     def solid(self, pos: Pos) -> bool:
         if pos in self.blocks:
             b = self.blocks[pos]
@@ -90,11 +137,17 @@ class WorldState:
         return pos[1] < self.ground_y
 
     def room_of(self, z: float) -> int:
+        """The first room whose row (centre z) is nearest ``z``: rooms in a line along +z are told apart by z."""
         if not self.rooms:
             return 0
-        z0 = self.rooms[0].center[2]
-        step = (self.rooms[1].center[2] - z0) if len(self.rooms) > 1 else 9
-        return max(0, min(len(self.rooms) - 1, int((z - z0 + step / 2) // step)))
+        return min(range(len(self.rooms)), key=lambda i: (abs(self.rooms[i].center[2] - z), i))
+
+    def room_at(self, pos: tuple[float, float, float]) -> int | None:
+        """The room whose walls enclose ``pos`` (rooms side by side are told apart by x too), or None."""
+        for i, r in enumerate(self.rooms):
+            if abs(pos[0] - r.center[0]) <= ROOM_HALF and abs(pos[2] - r.center[2]) <= ROOM_HALF:
+                return i
+        return None
 
     def copy(self) -> WorldState:
         """A deep copy by hand: forking is on the causal refiner's hot path."""
@@ -107,8 +160,9 @@ class WorldState:
             agents={n: AgentState(a.name, a.pos, dict(a.inventory), a.held, a.clock, a.busy)
                     for n, a in self.agents.items()},
             rooms=list(self.rooms),
-            triggers={k: TriggerState(dict(t.last_true), dict(t.registered), t.fired, t.fired_at, t.best_fraction)
-                      for k, t in self.triggers.items()},
+            triggers={k: TriggerState(dict(t.last_true), dict(t.registered), t.fired, t.fired_at, t.best_fraction,
+                                      dict(t.best_by_order)) for k, t in self.triggers.items()},
             achieved=set(self.achieved), owners=dict(self.owners),
             intervals={k: list(v) for k, v in self.intervals.items()}, passable=self.passable,
+            version=self.version, busy_cells=dict(self.busy_cells),
         )

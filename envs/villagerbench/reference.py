@@ -2,7 +2,9 @@
 
 Farming follows recipe trees back to the sources the world offers (a depot chest, other chests,
 crops and ores to dig, creatures to hunt or milk, the furnace); construction places blocks in an
-order where each has a neighbour to go against, with dirt scaffolds under parts that float;
+order where each has a neighbour to go against, with dirt scaffolds under parts that float and dirt
+columns to climb beside blocks out of reach from the ground (agents walk, they do not hover), and
+tells builders the structure's footprint so that they stand outside it where they can;
 escape rooms follow their triggers' conditions, room by room.
 """
 
@@ -23,6 +25,8 @@ from causalmace.rules import Pos, RuleSet
 from causalmace.tasks import Task
 
 CHUNK = 6  # blocks per construction subtask
+STAND_BELOW = 3  # a block is placed from a column top at most this far below it
+STAND_REACH = 3.9  # how far the scripted agent reaches (the Judger allows 4.5)
 
 
 class NotObtainable(Exception):
@@ -334,6 +338,78 @@ def build_order(target: dict[Pos, tuple[str, str]], ground_y: int,
     return order, parent, scaffolds
 
 
+def _column_at(p: Pos, ground_y: int, taken: set[Pos], footprint: set[tuple[int, int]]) -> list[Pos] | None:
+    """Cells of a scaffold column near ``p`` whose top puts a standing agent within reach of ``p``.
+
+    Outside the structure first (a column inside may end up walled in), then the shortest, then the nearest.
+    """
+    options = sorted(((x, z) in footprint, top - ground_y, (x - p[0]) ** 2 + (z - p[2]) ** 2, (x, z), top)
+                     for x in range(p[0] - 3, p[0] + 4) for z in range(p[2] - 3, p[2] + 4)
+                     for top in range(max(ground_y + 1, p[1] - STAND_BELOW), p[1] + 1))
+    for _, _, _, (x, z), top in options:
+        if math.dist((x, top, z), p) <= STAND_REACH and all((x, y, z) not in taken for y in range(ground_y, top + 2)):
+            return [(x, y, z) for y in range(ground_y, top)]
+    return None
+
+
+def _from_ground(p: Pos, ground_y: int, footprint: set[tuple[int, int]]) -> bool:
+    """Some ground cell outside the structure's footprint is within reach of ``p``."""
+    dy = p[1] - ground_y
+    if dy * dy > STAND_REACH * STAND_REACH:
+        return False
+    for dx in range(-4, 5):
+        for dz in range(-4, 5):
+            if (p[0] + dx, p[2] + dz) not in footprint and dx * dx + dy * dy + dz * dz <= STAND_REACH * STAND_REACH:
+                return True
+    return False
+
+
+@dataclass
+class Column:
+    """A scaffold column to climb: its cells, bottom up, and the blocks placed from its top."""
+
+    cells: list[Pos]
+    serves: list[Pos] = field(default_factory=list)
+
+    @property
+    def top(self) -> Pos:
+        """Where an agent stands on it."""
+        x, y, z = self.cells[-1]
+        return (x, y + 1, z)
+
+
+def reach_columns(order: list[Pos], parent: dict[Pos, Pos | None], scaffolds: list[Pos], ground_y: int,
+                  footprint: set[tuple[int, int]]) -> list[Column]:
+    """Scaffold columns to climb for blocks out of reach from the ground, put in ``order`` before them.
+
+    This is upstream's ``erectDirtLadder``: a dirt column one climbs to reach a high place and takes down
+    after. One column serves every later block within reach of its top. The columns' cells join ``scaffolds``.
+    """
+    taken = set(order)
+    columns: list[Column] = []
+    out: list[Pos] = []
+    scaffold_set = set(scaffolds)
+    for p in order:
+        if p not in scaffold_set and not _from_ground(p, ground_y, footprint):
+            near = next((c for c in columns if math.dist(c.top, p) <= STAND_REACH), None)
+            if near is None and (cells := _column_at(p, ground_y, taken, footprint)) is not None:
+                near = Column(cells)
+                prev: Pos | None = None
+                for c in cells:
+                    parent[c] = prev
+                    prev = c
+                scaffolds.extend(cells)
+                out.extend(cells)
+                taken.update(cells)
+                taken.update({near.top, (near.top[0], near.top[1] + 1, near.top[2])})
+                columns.append(near)
+            if near is not None:
+                near.serves.append(p)
+        out.append(p)
+    order[:] = out
+    return columns
+
+
 def _necessary_supports(order: list[Pos], chunk_of: dict[Pos, str], scaffolds: set[Pos], goal: BuildGoal,
                         passable: frozenset[str]) -> list[tuple[str, str]]:
     """Chunk edges X -> Y such that some block of Y has no other support once Y's other prerequisites stand.
@@ -373,6 +449,10 @@ def decompose_construction(task: Task, goal: BuildGoal, rules: RuleSet, survey: 
     depot = survey.depot()
     graph = TaskGraph(task.id)
     order, parent, scaffolds = build_order(goal.target, goal.ground_y, rules.passable)
+    footprint = {(p[0], p[2]) for p in goal.target}
+    columns = reach_columns(order, parent, scaffolds, goal.ground_y, footprint)
+    xs, zs = [p[0] for p in goal.target], [p[2] for p in goal.target]
+    around = [min(xs), min(zs), max(xs), max(zs)] if xs else None  # stand outside it where one can
     scaffold_set = set(scaffolds)
     chunk_of: dict[Pos, str] = {}
     chunks: list[list[Pos]] = []
@@ -395,20 +475,28 @@ def decompose_construction(task: Task, goal: BuildGoal, rules: RuleSet, survey: 
         where = f"y={ys[0]}" if len(ys) == 1 else f"y={ys[0]}..{ys[-1]}"
         graph.add(Subtask(sid, kind, f"{'scaffold' if is_scaffold else 'place'} {what} at {where}",
                           "scaffold" if is_scaffold else "structure", len(part), round(est, 3),
-                          {"depot": depot, "blocks": blocks}, {"blocks_placed": [b[0] for b in blocks]},
+                          {"depot": depot, "blocks": blocks, "footprint": around},
+                          {"blocks_placed": [b[0] for b in blocks]},
                           produces=tuple(cell_key(p) for p in part)))
         for p in part:
             chunk_of[p] = sid
     for x, y in _necessary_supports(order, chunk_of, scaffold_set, goal, rules.passable):
         graph.add_edge(x, y, origin="truth")
+    climbed: set[Pos] = set()
+    for col in columns:  # a column stands before the blocks placed from its top, until they are
+        climbed.update(col.serves)
+        for part in sorted({chunk_of[c] for c in col.cells}):
+            for p in col.serves:
+                if part != chunk_of[p]:
+                    graph.add_edge(part, chunk_of[p], origin="truth")
     if scaffolds:
         sid = "clear_scaffold"
         est = len(scaffolds) * (d.min_dig + 0.75) + d.container
-        resting = sorted(p for p in order if p not in scaffold_set and parent.get(p) in scaffold_set)
+        resting = sorted(p for p in order if p not in scaffold_set and (parent.get(p) in scaffold_set or p in climbed))
         graph.add(Subtask(sid, "clear", f"remove {len(scaffolds)} scaffold blocks", "scaffold",
                           len(scaffolds), round(est, 3),
                           {"depot": depot, "blocks": [list(p) for p in sorted(scaffolds, key=lambda q: -q[1])],
-                           "wait_for": [[list(p), goal.target[p][0]] for p in resting]},
+                           "wait_for": [[list(p), goal.target[p][0]] for p in resting], "footprint": around},
                           {"blocks_cleared": [list(p) for p in scaffolds]}))
         for c in sorted({chunk_of[p] for p in resting}):
             graph.add_edge(c, sid, origin="truth")

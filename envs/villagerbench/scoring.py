@@ -299,13 +299,44 @@ def cooperation_score(owners: Mapping[str, int], n_agents: int) -> float:
 
 
 def escape_completion(rooms: Sequence[tuple[bool, float]]) -> float:
-    """Mean over rooms of 1 for a solved room, else the fraction of its conditions ever met together.
+    """Upstream's ``calculate_score``: the mean over rooms of 1 for a solved room, else its partial credit.
 
-    Partial credit keeps the score informative when a team is stuck in one room.
+    Partial credit (see :func:`escape_partial`) keeps the score informative when a team is stuck in one room.
     """
     if not rooms:
         return 0.0
     return sum(1.0 if solved else partial for solved, partial in rooms) / len(rooms)
+
+
+def escape_partial(events: Sequence[tuple[int, int]]) -> float:
+    """An unsolved room's credit, as upstream's ``calculate_score`` counts it.
+
+    ``events`` holds, for each sub-event of the room but the final one, the most of its conditions ever
+    met at the same moment and how many conditions it has. Upstream leaves the final sub-event out of both
+    sums; a room whose only sub-event is the final one earns nothing (upstream would divide by zero).
+    """
+    total = sum(n for _, n in events)
+    if total == 0:
+        return 0.0
+    return sum(min(best, n) for best, n in events) / total
+
+
+def escape_room_complexity(kind: str, score: float, players: int, conditions: int = 1,
+                           wait_interval: float = 4.0) -> float:
+    """What one room adds to a run's complexity, as upstream's generator adds it.
+
+    A same-room atom adds ``score * players * conditions / wait_interval`` (players: those who play it);
+    a split room adds its score once; each of a merge's rooms (one per player merged) adds
+    ``score * players``; each of a cross pair adds ``score * players`` of its side, with the score of the
+    first atom of the pair for both (upstream's arithmetic, kept as it is).
+    """
+    if kind == "same_room":
+        return score * players * conditions / wait_interval
+    if kind == "split":
+        return score
+    if kind in ("merge", "cross"):
+        return score * players
+    raise ValueError(f"unknown escape room kind {kind!r}")
 
 
 def escape_t_max(complexity: float) -> float:
