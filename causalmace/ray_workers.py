@@ -172,8 +172,8 @@ class RayWorkers:
         old = self.slots[agent]
         try:
             self._usage.add(self.ray.get(old.actor.usage.remote(), timeout=1.0))
-            self._lost_stats[agent] = add_stats(self._lost_stats.get(agent, {}),
-                                                self.ray.get(old.actor.stats.remote(), timeout=1.0))
+            if gone := self.ray.get(old.actor.stats.remote(), timeout=1.0):
+                self._lost_stats[agent] = add_stats(self._lost_stats.get(agent, {}), gone)
             self.ray.get(old.actor.close.remote(), timeout=1.0)
         except Exception:  # noqa: BLE001 - a dead actor has no usage to report
             pass
@@ -216,8 +216,8 @@ class RayWorkers:
                 own = self._call(a, "stats")
             except WorkerLost:
                 own = {}
-            if own or a in self._lost_stats:
-                out[a] = add_stats(self._lost_stats.get(a, {}), own)
+            if merged := add_stats(self._lost_stats.get(a, {}), own):
+                out[a] = merged
         return out
 
     def close(self) -> None:

@@ -22,6 +22,7 @@ class Workers(Protocol):
     def feedback(self, agent: str, result: Any) -> None: ...
     def outcome(self, agent: str) -> Outcome: ...
     def usage(self) -> Usage: ...
+    def stats(self) -> dict[str, dict[str, int]]: ...
     def replace(self, agent: str) -> int: ...
     def pids(self) -> dict[str, int]: ...
     def close(self) -> None: ...
@@ -33,10 +34,15 @@ class LocalWorkers:
         self.policy, self.kwargs = policy, kwargs
         self.policies = {a: registry.make_agent(policy, agent_name=a, **kwargs) for a in agents}
         self.lost = Usage()
+        self.lost_stats: dict[str, dict[str, int]] = {}  # per agent, what replaced policies had counted
 
     def replace(self, agent: str) -> int:
         """A fresh policy for ``agent`` (its conversation is lost); returns this process's pid."""
-        self.lost.add(self.policies[agent].usage)
+        old = self.policies[agent]
+        self.lost.add(old.usage)
+        if gone := policy_stats(old):
+            self.lost_stats[agent] = add_stats(self.lost_stats.get(agent, {}), gone)
+        close_policy(old)
         self.policies[agent] = registry.make_agent(self.policy, agent_name=agent, **self.kwargs)
         return os.getpid()
 
@@ -62,5 +68,30 @@ class LocalWorkers:
             total.add(p.usage)
         return total
 
+    def stats(self) -> dict[str, dict[str, int]]:
+        """Per agent, its model's usage and the policy's own counts, for policies that keep any."""
+        merged = {a: add_stats(self.lost_stats.get(a, {}), policy_stats(p)) for a, p in self.policies.items()}
+        return {a: v for a, v in merged.items() if v}
+
     def close(self) -> None:
-        return None
+        for p in self.policies.values():
+            close_policy(p)
+
+
+def policy_stats(policy: Any) -> dict[str, int]:
+    """An LLM policy's figures (``stats()``) with its usage; empty for a policy that keeps none."""
+    own = getattr(policy, "stats", None)
+    if not callable(own):
+        return {}
+    return {**policy.usage.as_dict(), **own()}
+
+
+def add_stats(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+    return {k: a.get(k, 0) + b.get(k, 0) for k in dict.fromkeys([*a, *b])}
+
+
+def close_policy(policy: Any) -> None:
+    """Release what a policy holds (an LLM client, a local model server); most hold nothing."""
+    close = getattr(policy, "close", None)
+    if callable(close):
+        close()

@@ -2,7 +2,9 @@
 
 The prompt is built from the env alone (its rules in words, what the team sees, its action specs),
 so the core names no game. The answer is JSON that a pydantic schema validates; a plan whose edges
-loop is reported and its cycle broken, never run.
+loop is reported and its cycle broken, never run. The JSON schema sent with the request is built per
+env from the vocabulary it has: subtask kinds are an enum when the env's default agent declares the
+kinds it knows (its ``kinds`` attribute), so a constrained decoder cannot invent one.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from causalmace import registry
 from causalmace.actions import spec_name
+from causalmace.errors import UserError
 from causalmace.graph import Subtask, TaskGraph
 from causalmace.llm import LLM, LLMRequest
 from causalmace.llm.errors import LLMError
@@ -44,9 +48,46 @@ class Plan(BaseModel):
     edges: list[PlannedEdge] = Field(default_factory=list)
 
 
-@lru_cache(maxsize=1)
-def plan_schema() -> dict[str, Any]:
-    return Plan.model_json_schema()
+_TEXT: dict[str, Any] = {"type": "string"}
+
+
+@lru_cache(maxsize=64)
+def _schema(env_id: str, kinds: tuple[str, ...] | None) -> dict[str, Any]:
+    """The plan schema as sent: inline (no ``$ref``), closed objects, the kinds as an enum where known.
+
+    Small on purpose: llama.cpp turns it into a grammar, and every open string or object there is a
+    place a weak model can ramble. Ids and edge ends stay free strings (the ids are the model's own).
+    """
+    kind = {"type": "string", "enum": list(kinds)} if kinds else _TEXT
+    subtask = {"type": "object", "properties": {
+        "id": _TEXT, "kind": kind, "description": _TEXT, "target": _TEXT, "count": {"type": "integer"},
+        "est_duration": {"type": "number", "minimum": 0}, "params": {"type": "object"},
+        "produces": {"type": "array", "items": _TEXT},
+    }, "required": ["id", "kind", "description", "target"], "additionalProperties": False}
+    edge = {"type": "object", "properties": {"from": _TEXT, "to": _TEXT}, "required": ["from", "to"],
+            "additionalProperties": False}
+    return {"type": "object", "properties": {"subtasks": {"type": "array", "items": subtask, "minItems": 1},
+                                             "edges": {"type": "array", "items": edge}},
+            "required": ["subtasks", "edges"], "additionalProperties": False}
+
+
+def agent_kinds(env: Any) -> tuple[str, ...] | None:
+    """The subtask kinds the env's default agent declares, or None where it declares none."""
+    name = getattr(env, "default_agent", None)
+    if not name:
+        return None
+    try:
+        kinds = getattr(registry.agent_factory(name), "kinds", None)
+    except UserError:  # an agent that is not installed declares nothing
+        return None
+    return tuple(str(k) for k in kinds) if kinds else None
+
+
+def plan_schema(env: Any = None) -> dict[str, Any]:
+    """The JSON schema of a plan for ``env`` (cached per env id and kinds); without an env, kinds are free."""
+    if env is None:
+        return _schema("", None)
+    return _schema(str(getattr(env, "env_id", "")), agent_kinds(env))
 
 
 @dataclass
@@ -61,14 +102,15 @@ SYSTEM = ("You plan for a team of agents in a shared world. Split the task into 
           "can do, and list which subtask must finish before which. Answer with JSON only.")
 
 
-def prompt(env: Any) -> list[dict[str, str]]:
+def prompt(env: Any, schema: dict[str, Any] | None = None) -> list[dict[str, str]]:
+    schema = schema if schema is not None else plan_schema(env)
     actions = "\n".join(f"- {spec_name(a)}: {(a.__doc__ or '').strip()}" for a in env.action_specs())
     task = env.task
     return [
         {"role": "system", "content": SYSTEM},
         {"role": "user", "content": f"Task {task.id}: {task.description}\n\nRules:\n{env.rules_text()}\n\n"
                                     f"World:\n{env.world_text()}\n\nActions:\n{actions}\n\n"
-                                    f"JSON schema:\n{json.dumps(plan_schema())}"},
+                                    f"JSON schema:\n{json.dumps(schema, separators=(',', ':'))}"},
     ]
 
 
@@ -85,7 +127,8 @@ def decompose(env: Any, llm: LLM, reference: Callable[[], TaskGraph] | None = No
     request's ``context``; a real LLM sees the prompt alone.
     """
     report = PlanReport()
-    messages = prompt(env)
+    schema = plan_schema(env)
+    messages = prompt(env, schema)
     plan: Plan | None = None
     context: dict[str, Any] = {"task": env.task.id}
     if reference is not None:
@@ -93,9 +136,13 @@ def decompose(env: Any, llm: LLM, reference: Callable[[], TaskGraph] | None = No
     for _ in range(retries + 1):
         report.attempts += 1
         try:
-            resp = llm.complete(LLMRequest(messages, "decompose", plan_schema(), context))
+            resp = llm.complete(LLMRequest(messages, "decompose", schema, context))
         except LLMError as e:  # the provider gave up (transport, or output it could not repair)
             report.error = str(e)
+            if e.kind == "invalid_output":  # the same request would get the same answer from a deterministic model
+                why = e.attempts[-1].detail if e.attempts else "it did not fit the schema"
+                messages = messages + [{"role": "user", "content": f"Your last answer could not be used ({why}). "
+                                        "Answer again with a shorter plan: fewer subtasks, short strings, JSON only."}]
             continue
         try:
             plan = _parse(resp.text)
