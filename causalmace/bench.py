@@ -5,17 +5,22 @@ config), and the values to sweep. Every episode is one job with a stable id that
 directory, so results stream to disk as they finish and an interrupted study resumes where it stopped.
 The summary gives each method × suite × agents × noise cell a mean and a 95 % confidence interval over
 tasks and seeds, because single-run differences between methods are mostly noise.
+
+Each result stores a fingerprint of the config it was computed under; ``--resume`` keeps only results
+whose fingerprint matches the job's, so a study never mixes results of an older config. One study at a
+time writes a results directory (a lock file holds its pid).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
+import hashlib
 import io
 import itertools
 import json
 import math
-import os
 import signal
 import statistics
 import traceback
@@ -30,11 +35,22 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from causalmace import registry
-from causalmace.config import RunConfig, apply_override, load_mapping, merge, read_yaml
+from causalmace import limits, registry
+from causalmace.config import (
+    Layer,
+    RunConfig,
+    apply_override,
+    load_mapping,
+    merge,
+    read_yaml,
+    validation_error,
+    yaml_layers,
+)
 from causalmace.errors import UserError
+from causalmace.inputs import clip
+from causalmace.outdir import locked, make_dir, write_atomic
 
-NAME = r"^[A-Za-z0-9_.-]+$"
+NAME = r"^[A-Za-z0-9_.-]{1,100}$"  # one path segment of a job id (. and .. are refused on their own)
 
 # Two-sided 95 % critical values of Student's t for 1..30 degrees of freedom.
 T975 = (12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912, 2.364624, 2.306004, 2.262157, 2.228139,
@@ -110,16 +126,24 @@ class BenchConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     methods: list[Annotated[str, Field(pattern=NAME)]] = Field(min_length=1)
     suites: dict[Annotated[str, Field(pattern=NAME)], str] = Field(min_length=1)
-    agents: list[Annotated[int, Field(ge=1, le=64)]] = Field(default_factory=lambda: [3], min_length=1)
+    agents: list[Annotated[int, Field(ge=1, le=limits.MAX_AGENTS)]] = Field(default_factory=lambda: [3], min_length=1)
     noise: list[Annotated[float, Field(ge=0, le=3)]] = Field(default_factory=lambda: [0.0], min_length=1)
     estimators: list[Literal["simulate", "llm"]] = Field(default_factory=list)  # empty: as each method says
     answer_flip: list[Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=lambda: [0.0], min_length=1)
     set: list[str] = Field(default_factory=list)  # key.path=value applied to every run, as run's --set
-    seeds: int = Field(1, ge=1)
+    seeds: int = Field(1, ge=1, le=limits.MAX_SEEDS)
     tasks: int | str = "all"
-    jobs: int = Field(2, ge=1)
+    jobs: int = Field(2, ge=1, le=limits.MAX_PARALLEL)
     methods_dir: str = "../methods"
     _path: Path = PrivateAttr(default_factory=lambda: Path("bench.yaml").resolve())
+
+    @field_validator("methods", "suites")
+    @classmethod
+    def _not_dots(cls, v: Any) -> Any:
+        """``.`` and ``..`` match NAME but would put a job's results outside the results directory."""
+        if any(name in (".", "..") for name in v):
+            raise ValueError("'.' and '..' are not names")
+        return v
 
     @field_validator("tasks", mode="before")
     @classmethod
@@ -154,10 +178,10 @@ def _validate(data: dict[str, Any], path: Path | None) -> BenchConfig:
         if path is None and loc:  # a command-line value: name the option
             loc[0] = OPTION.get(loc[0], loc[0])
         key = ".".join(loc) or None
-        expected = err["msg"]
+        expected = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             expected = f"one of {', '.join(BenchConfig.model_fields)}; this one is unknown"
-        message = "missing" if err["type"] == "missing" else f"invalid value {err.get('input')!r}"
+        message = "missing" if err["type"] == "missing" else f"invalid value {clip(err.get('input'))}"
         raise UserError(message, file=str(path) if path else None, key=key, expected=expected) from None
 
 
@@ -208,6 +232,12 @@ class Job:
     estimator: str = ""
     flip: float = 0.0
 
+    @property
+    def fingerprint(self) -> str:
+        """A hash of the job's effective config: a result computed under another config is not this job's."""
+        text = json.dumps(self.config, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
     def meta(self) -> dict[str, Any]:
         return {"id": self.id, "method": self.method, "suite": self.suite, "task": self.task,
                 "agents": self.agents, "noise": self.noise, "seed": self.seed, "estimator": self.estimator,
@@ -244,26 +274,51 @@ def _unique(xs: Iterable[Any]) -> list[Any]:
 def method_config(bench: BenchConfig, suite: str, method: str) -> tuple[dict[str, Any], Path]:
     """The suite's run config with the method file merged over it (the suite's own ``include:`` is
     dropped: the method file takes its place)."""
+    suite_path, method_path = _paths(bench, suite, method)
+    base = load_mapping(suite_path)
+    base.pop("include", None)
+    return merge(base, read_yaml(method_path)), method_path
+
+
+def _paths(bench: BenchConfig, suite: str, method: str) -> tuple[Path, Path]:
     suite_path = bench.resolve(bench.suites[suite])
     if not suite_path.is_file():
         raise UserError(f"suite file {suite_path} not found", file=str(bench.path), key=f"suites.{suite}",
                         expected="a run config path relative to the bench file")
-    base = load_mapping(suite_path)
-    base.pop("include", None)
     method_path = bench.resolve(bench.methods_dir) / f"{method}.yaml"
     if not method_path.is_file():
         raise UserError(f"no method file {method_path}", file=str(bench.path), key="methods",
                         expected=f"a file <methods_dir>/{method}.yaml")
-    return merge(base, read_yaml(method_path)), method_path
+    return suite_path, method_path
 
 
-def _run_config(data: dict[str, Any], origin: Path) -> dict[str, Any]:
+def _layers(bench: BenchConfig, suite: str, method: str) -> list[Layer]:
+    """Where a job's keys come from, highest precedence first: the bench's ``set``, the method, the suite."""
+    suite_path, method_path = _paths(bench, suite, method)
+    sets: dict[str, Any] = {}
+    for assignment in bench.set:
+        apply_override(sets, assignment)
+    suite_keys = load_mapping(suite_path)
+    suite_keys.pop("include", None)
+    return [(str(bench.path), " (given in its set:)", sets), *((f, "", d) for f, d in yaml_layers(method_path)),
+            (str(suite_path), "", suite_keys)]
+
+
+def _run_config(data: dict[str, Any], bench: BenchConfig, suite: str, method: str) -> dict[str, Any]:
     try:
         return RunConfig.model_validate(data).model_dump(mode="json")
     except ValidationError as e:
-        err = e.errors()[0]
-        raise UserError(f"invalid value {err.get('input')!r}", file=str(origin),
-                        key=".".join(str(x) for x in err["loc"]), expected=err["msg"]) from None
+        raise validation_error(e, _layers(bench, suite, method), ("symbolic", "openai", "local", "replay",
+                                                                  "plugin")) from None
+
+
+def _check_id(jid: str, bench: BenchConfig, suite: str) -> str:
+    """A job id is a relative path of plain names, so its results stay inside the results directory."""
+    parts = jid.split("/")
+    if any(p in ("", ".", "..") or not all(c.isalnum() or c in "_.-" for c in p) for p in parts):
+        raise UserError(f"job id {clip(jid)} is not a path of plain names", file=str(bench.path),
+                        key=f"suites.{suite}", expected="task ids of letters, digits, '_', '.' and '-'")
+    return jid
 
 
 def plan_jobs(bench: BenchConfig, **overrides: Any) -> list[Job]:
@@ -275,18 +330,29 @@ def plan_jobs(bench: BenchConfig, **overrides: Any) -> list[Job]:
     bench = with_overrides(bench, **overrides)
     jobs: list[Job] = []
     task_cache: dict[tuple[str, int], list[str]] = {}
-    for method in _unique(bench.methods):
+    bases: dict[tuple[str, str], dict[str, Any]] = {}
+    axes = [(noise, est, flip) for noise, est, flip in itertools.product(
+        _unique(float(v) for v in bench.noise), bench.estimators or [None], _unique(bench.answer_flip))
+        if not (est == "simulate" and flip)]  # wrong answers are the LLM's; a simulation has none to flip
+    total = 0
+    for method in _unique(bench.methods):  # count first: a sweep too large to hold is refused, not built
         for suite in bench.suites:
-            base, origin = method_config(bench, suite, method)
-            env = _run_config(base, origin)["env"]
+            bases[(method, suite)] = base = method_config(bench, suite, method)[0]
+            env = _run_config(base, bench, suite, method)["env"]
             for agents in _unique(bench.agents):
                 if (env, agents) not in task_cache:
                     ids = [t.id for t in registry.tasks(env, agents=agents)]
                     task_cache[(env, agents)] = ids if bench.tasks == "all" else ids[: int(bench.tasks)]
-                for noise, est, flip in itertools.product(_unique(float(v) for v in bench.noise),
-                                                          bench.estimators or [None], _unique(bench.answer_flip)):
-                    if est == "simulate" and flip:
-                        continue  # wrong answers are the LLM's; a simulation has none to flip
+                total += len(axes) * len(task_cache[(env, agents)]) * bench.seeds
+    if total > limits.MAX_JOBS:
+        raise UserError(f"{total} episodes is more than a study may hold", file=str(bench.path),
+                        expected=f"at most {limits.MAX_JOBS}: fewer methods, suites, tasks, seeds or values")
+    for method in _unique(bench.methods):
+        for suite in bench.suites:
+            base = bases[(method, suite)]
+            env = _run_config(base, bench, suite, method)["env"]
+            for agents in _unique(bench.agents):
+                for noise, est, flip in axes:
                     for task in task_cache[(env, agents)]:
                         for seed in range(bench.seeds):
                             data = copy.deepcopy(base)
@@ -298,9 +364,10 @@ def plan_jobs(bench: BenchConfig, **overrides: Any) -> list[Job]:
                                                                answer_flip=flip)
                             if est is not None:
                                 data.setdefault("refiner", {})["estimator"] = est
-                            config = _run_config(data, origin)
-                            jobs.append(Job(job_id(suite, task, method, agents, noise, seed, est, flip), method,
-                                            suite, task, agents, noise, seed, config, _estimator(config), flip))
+                            config = _run_config(data, bench, suite, method)
+                            jid = _check_id(job_id(suite, task, method, agents, noise, seed, est, flip), bench, suite)
+                            jobs.append(Job(jid, method, suite, task, agents, noise, seed, config, _estimator(config),
+                                            flip))
     return jobs
 
 
@@ -366,20 +433,24 @@ def process_pool(n: int) -> Executor:
     return run
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so a reader or an interrupt never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def _load_result(path: Path) -> dict[str, Any] | None:
+def _load_result(path: Path, job: Job | None = None) -> dict[str, Any] | None:
+    """A finished result of ``job``: readable, computed under the same config, and summarizable."""
     try:
         data = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        return None
+    if job is not None and data.get("fingerprint") != job.fingerprint:
+        return None
+    try:
+        for get in METRICS.values():
+            v = get({**data, "bench": job.meta() if job else data.get("bench", {})})
+            if v is not None and not isinstance(v, int | float):
+                return None
+    except (KeyError, TypeError, AttributeError):
+        return None
+    return data
 
 
 @dataclass
@@ -399,23 +470,35 @@ def run_bench(jobs: Sequence[Job], out_dir: str | Path, resume: bool = False, jo
               executor: Executor | None = None, progress: bool = True) -> BenchReport:
     """Run the jobs, writing ``<out>/<job id>/result.json`` as each finishes, then the summary.
 
-    With ``resume`` a job whose result.json is valid JSON is not run again; without it, the old
-    results of these jobs are removed first so a later resume never mixes in a previous study. An
-    interrupt (Ctrl-C) stops the run, keeps what finished and still writes the summary of it.
-    ``executor(fn, jobs)`` must yield ``fn(job)`` results as they complete (e.g. a Ray pool).
+    With ``resume`` a job whose result.json is readable and carries the job's config fingerprint is
+    not run again; without it, the old results of these jobs are removed first so a later resume never
+    mixes in a previous study. An interrupt (Ctrl-C) stops the run, keeps what finished and still writes
+    the summary of it. ``executor(fn, jobs)`` must yield ``fn(job)`` results as they complete (e.g. a
+    Ray pool). The directory is locked for the whole run: a second study on it is refused.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_dir(Path(out_dir))
+    with locked(out):
+        return _run_locked(jobs, out, resume, jobs_n, executor, progress)
+
+
+def _run_locked(jobs: Sequence[Job], out: Path, resume: bool, jobs_n: int, executor: Executor | None,
+                progress: bool) -> BenchReport:
+    root = out.resolve()
+    for job in jobs:
+        if not (root / job.id).resolve().is_relative_to(root):
+            raise UserError(f"job id {clip(job.id)} points outside the results directory", file=str(out))
+    by_id = {job.id: job for job in jobs}
     results: dict[str, dict[str, Any]] = {}
     todo: list[Job] = []
     for job in jobs:
         path = out / job.id / "result.json"
-        prev = _load_result(path) if resume else None
+        prev = _load_result(path, job) if resume else None
         if prev is not None:
             results[job.id] = {**prev, "bench": job.meta()}
             continue
         if not resume:
-            path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # one that cannot go is rerun and replaced all the same
+                path.unlink(missing_ok=True)
         todo.append(job)
     skipped = len(results)
     errors: dict[str, str] = {}
@@ -431,9 +514,10 @@ def run_bench(jobs: Sequence[Job], out_dir: str | Path, resume: bool = False, jo
                 jid = res["bench"]["id"]
                 if "error" in res:
                     errors[jid] = res["error"]
-                    _write_atomic(out / jid / "error.txt", res["error"])
+                    write_atomic(out / jid / "error.txt", res["error"])
                 else:
-                    _write_atomic(out / jid / "result.json", json.dumps(res, indent=1, sort_keys=True) + "\n")
+                    res = {**res, "fingerprint": by_id[jid].fingerprint}
+                    write_atomic(out / jid / "result.json", json.dumps(res, indent=1, sort_keys=True) + "\n")
                     (out / jid / "error.txt").unlink(missing_ok=True)
                     results[jid] = res
                 ran += 1
@@ -505,8 +589,8 @@ def write_summary(rows: Sequence[dict[str, Any]], out_dir: Path) -> None:
     w.writeheader()
     for r in rows:
         w.writerow({k: (round(v, 6) if isinstance(v, float) else v) for k, v in r.items()})
-    _write_atomic(out_dir / "summary.csv", buf.getvalue())
-    _write_atomic(out_dir / "summary.md", summary_markdown(rows))
+    write_atomic(out_dir / "summary.csv", buf.getvalue())
+    write_atomic(out_dir / "summary.md", summary_markdown(rows))
 
 
 def summary_table(rows: Sequence[dict[str, Any]], title: str | None = None) -> Table:

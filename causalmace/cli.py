@@ -15,8 +15,9 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from causalmace import registry
+from causalmace import limits, registry
 from causalmace.errors import UserError
+from causalmace.inputs import clip, one_line
 
 SUITE_ENVS: dict[str, str] = {
     "construction": "craftworld/VillagerBench-Construction-v0",
@@ -106,7 +107,8 @@ def envs_cmd(json_out: Annotated[bool, typer.Option("--json", help="print JSON")
 def tasks_list(
     suite: Annotated[SuiteChoice, typer.Option(help="a VillagerBench suite (shorthand for its env)")] = SuiteChoice.all,
     env: Annotated[str | None, typer.Option(help="any registered env id (see 'causalmace envs')")] = None,
-    agents: Annotated[int, typer.Option(min=1, help="team size (escape runs depend on it)")] = 1,
+    agents: Annotated[int, typer.Option(min=1, max=limits.MAX_AGENTS,
+                                        help="team size (escape runs depend on it)")] = 1,
     json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """The runs of an env (by default VillagerBench's three suites), with their ids."""
@@ -169,7 +171,11 @@ def run_cmd(
     method: Annotated[str | None, typer.Option(help="a method from configs/methods/ (name or path)")] = None,
     ray_address: Annotated[str | None, typer.Option(help="run the Workers on this Ray cluster")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="override a key: a.b.c=value")] = None,
-    out_dir: Annotated[Path, typer.Option("--out", help="where trace.jsonl and result.json go")] = Path("runs/last"),
+    out_dir: Annotated[Path, typer.Option("--out", help=(
+        "where trace.jsonl, result.json and graph.json go. The run is written into a new folder beside it "
+        "that replaces it at the end, so a previous run there is never mixed with this one; a run stopped "
+        "by Ctrl-C or an internal error leaves its trace and a file PARTIAL saying why, and no result.json. "
+        "A folder holding other files is not replaced."))] = Path("runs/last"),
     make_report: Annotated[bool, typer.Option("--report", help="also write DIR/report.html")] = False,
 ) -> None:
     """Run one episode: plan, refine, schedule, act, judge; write the trace and the result."""
@@ -180,8 +186,7 @@ def run_cmd(
     if ray_address:
         sets += ["workers.backend=ray", f"workers.ray.address={ray_address}"]
     path = resolve_config(config)
-    cfg = load_config(path, sets, method=method, task=task, agents=agents, seed=seed)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    cfg = load_config(path, sets, method=method, task=task, agents=agents, seed=seed)  # all checks, no output
     episode = run_episode(cfg, out_dir)
     r = episode.result
     g = r["graph"]
@@ -242,8 +247,10 @@ def bench_cmd(
     seeds: Annotated[int | None, typer.Option(help="seeds per task (0..N-1)")] = None,
     tasks: Annotated[str | None, typer.Option(help="first N tasks per suite, or 'all'")] = None,
     jobs: Annotated[int | None, typer.Option(help="episodes in parallel")] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="results directory [runs/bench/<config name>]")] = None,
-    resume: Annotated[bool, typer.Option(help="skip jobs whose result.json is already there")] = False,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="results directory [runs/bench/<config name>]; "
+                                                      "one study at a time (DIR/.lock)")] = None,
+    resume: Annotated[bool, typer.Option(help="skip jobs whose result.json is there and was computed under the "
+                                              "same config (its fingerprint); rerun the others")] = False,
     backend: Annotated[str, typer.Option(help="process (a local pool) or ray (episodes as Ray tasks)")] = "process",
     ray_address: Annotated[str | None, typer.Option(help="with --backend ray: join this cluster")] = None,
     make_report: Annotated[bool, typer.Option("--report", help="also write DIR/report.html")] = False,
@@ -257,7 +264,8 @@ def bench_cmd(
         try:
             return [conv(v.strip()) for v in value.split(",") if v.strip()]
         except ValueError:
-            raise UserError(f"bad list {value!r}", key=option, expected=f"comma-separated {conv.__name__}s") from None
+            raise UserError(f"bad list {clip(value)}", key=option,
+                            expected=f"comma-separated {conv.__name__}s") from None
 
     bench = load_bench(config)
     plan = plan_jobs(bench, methods=split(methods, str, "--methods"), suites=split(suites, str, "--suites"),
@@ -341,7 +349,7 @@ def _internal(e: BaseException) -> None:
         where = f"; the traceback is in {log}"
     except OSError:
         where = ""
-    print(f"causalmace: internal error: {type(e).__name__}: {e}{where}", file=sys.stderr)
+    print(f"causalmace: internal error: {type(e).__name__}: {one_line(str(e))}{where}", file=sys.stderr)
     sys.exit(1)
 
 
@@ -355,7 +363,7 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(rc, int) and rc:  # click hands typer.Exit's code back instead of raising it
             sys.exit(rc)
     except UserError as e:
-        print(f"causalmace: error: {e}", file=sys.stderr)
+        print(f"causalmace: error: {one_line(str(e), 1000)}", file=sys.stderr)
         sys.exit(2)
     except typer.Exit as e:
         sys.exit(e.exit_code)

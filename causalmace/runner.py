@@ -18,10 +18,12 @@ from causalmace import build, registry
 from causalmace.agent import Usage
 from causalmace.config import RunConfig
 from causalmace.envs.protocol import Capability, has
+from causalmace.errors import UserError
 from causalmace.evaluate import lower_bound, result
 from causalmace.graph import TaskGraph
 from causalmace.llm.factory import close_llm
 from causalmace.loop import EpisodeLoop
+from causalmace.outdir import RunOutput, write_file
 from causalmace.planner import planner as planner_mod
 from causalmace.refinement import run_refiner
 from causalmace.scheduler import BusyRateScheduler
@@ -39,16 +41,34 @@ class Episode:
 
 def run_episode(cfg: RunConfig, out_dir: Path | None = None,
                 on_action: Callable[[int, Any], None] | None = None) -> Episode:
-    """One episode. ``on_action(n, workers)`` runs after each applied action (fault-injection tests)."""
+    """One episode. ``on_action(n, workers)`` runs after each applied action (fault-injection tests).
+
+    With ``out_dir`` the files are written into a fresh folder beside it that replaces it at the end
+    (see :class:`causalmace.outdir.RunOutput`): never a new trace next to an old result.
+    """
     wall0 = time.perf_counter()
     env = build.make_env(cfg)
     try:
         env.reset(cfg.seed)
-        trace = Trace(out_dir / "trace.jsonl" if out_dir else None)
+        output = RunOutput(out_dir) if out_dir is not None else None
         try:
-            return _run(cfg, env, trace, wall0, out_dir, on_action)
-        finally:
-            trace.close()
+            trace = Trace(output.dir / "trace.jsonl" if output else None)
+            try:
+                episode = _run(cfg, env, trace, wall0, output.dir if output else None, on_action)
+            finally:
+                trace.close()
+        except UserError:
+            if output:
+                output.discard()
+            raise
+        except BaseException as e:
+            if output:
+                output.partial("interrupted" if isinstance(e, KeyboardInterrupt)
+                               else f"internal error: {type(e).__name__}: {e}")
+            raise
+        if output:
+            output.commit()
+        return episode
     finally:
         close = getattr(env, "close", None)
         if callable(close):
@@ -109,6 +129,6 @@ def _run(cfg: RunConfig, env: Any, trace: Trace, wall0: float, out_dir: Path | N
     res["refiner_wall_s"] = round(refinement.wall_s, 3)
     trace.emit("score", res["makespan_s"], **{k: v for k, v in res.items() if k not in WALL_CLOCK})
     if out_dir is not None:
-        (out_dir / "result.json").write_text(json.dumps(res, indent=1, sort_keys=True) + "\n")
-        (out_dir / "graph.json").write_text(graph.dumps() + "\n")
+        write_file(out_dir / "result.json", json.dumps(res, indent=1, sort_keys=True) + "\n")
+        write_file(out_dir / "graph.json", graph.dumps() + "\n")
     return Episode(res, trace, graph)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from causalmace.envs.craftworld.setup import ContainerSpec, WorldSetup
 from causalmace.envs.villagerbench import scoring
-from causalmace.envs.villagerbench.construction_text import parse_description
+from causalmace.envs.villagerbench.construction_text import DescriptionError, parse_description
 from causalmace.envs.villagerbench.goals import BuildGoal
 from causalmace.errors import UserError
+from causalmace.inputs import clip, load_json
+from causalmace.limits import WORLD_XZ, WORLD_Y_MAX
 from causalmace.rules import RuleSet
 from causalmace.tasks import Task
 
@@ -29,18 +30,25 @@ def load_construction(data: Any, rules: RuleSet, source: str) -> list[Task]:
         if not isinstance(lines, list) or not all(isinstance(x, str) for x in lines):
             raise UserError("description must be a list of strings", file=source, key=tid,
                             expected="list of text lines")
-        parsed = parse_description(lines)
+        try:
+            parsed = parse_description(lines)
+        except DescriptionError as e:
+            raise UserError(f"line {e.line + 1}: {e}", file=source, key=tid,
+                            expected="a structure of reasonable size inside the world") from None
         if not parsed.blocks:
             raise UserError("no block could be read from the description", file=source, key=tid,
                             expected="lines such as 'material: dirt facing: A position: [-8, -60, 0]'")
         target: dict[tuple[int, int, int], tuple[str, str]] = {}
         for b in parsed.blocks:
             if b.name not in rules.blocks:
-                raise UserError(f"unknown material {b.name!r}", file=source, key=f"{tid}.material",
+                raise UserError(f"unknown material {clip(b.name)}", file=source, key=f"{tid}.material",
                                 expected="a Minecraft 1.19.2 block name")
             if b.pos[1] < GROUND_Y:
                 raise UserError(f"position {b.pos} is below the ground (y={GROUND_Y})", file=source,
                                 key=f"{tid}.position", expected=f"y >= {GROUND_Y}")
+            if b.pos[1] > WORLD_Y_MAX or abs(b.pos[0]) > WORLD_XZ or abs(b.pos[2]) > WORLD_XZ:
+                raise UserError(f"position {b.pos} is outside the world", file=source, key=f"{tid}.position",
+                                expected=f"|x|, |z| <= {WORLD_XZ} and y from {GROUND_Y} to {WORLD_Y_MAX}")
             target[b.pos] = (b.name, b.facing)
         materials = Counter(name for name, _ in target.values())
         for item, n in SCAFFOLD:
@@ -63,10 +71,5 @@ def load_construction(data: Any, rules: RuleSet, source: str) -> list[Task]:
 
 
 def read_json(path: Path | str) -> Any:
-    try:
-        return json.loads(Path(path).read_text("utf-8"))
-    except FileNotFoundError:
-        raise UserError("file not found", file=str(path)) from None
-    except json.JSONDecodeError as e:
-        raise UserError(f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}", file=str(path),
-                        expected="a JSON document") from None
+    """A user's task file: strict JSON of bounded size and nesting (see :mod:`causalmace.inputs`)."""
+    return load_json(path)

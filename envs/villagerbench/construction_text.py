@@ -9,12 +9,17 @@ and a long tail of variants (lists of positions, ``pos:[..] facing:N`` pairs, se
 on one line, ``shape:rectangle corners:[..]``, ``layers:[..]``, ``missing:[..]``, ``single:[..]``).
 The parser is tolerant: it understands every variant in the shipped data and reports the lines it
 had to read with a looser rule, so a user can see exactly what was interpreted.
+
+A short line can name a huge range (``start:[0 0 0] end:[100000 0 100000]``), so every range is
+measured before it is expanded and a description may name at most ``limits.MAX_BLOCKS`` blocks.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+
+from causalmace.limits import MAX_BLOCKS
 
 Pos = tuple[int, int, int]
 
@@ -37,6 +42,31 @@ _SEGMENT = re.compile(r"(?:material|name):\s*([a-z0-9_]+)")
 _FACING = re.compile(r"^\s*facing:\s*([A-Za-z])\b")
 
 FACINGS = {"A", "x", "y", "z", "N", "S", "E", "W"}
+MAX_DIGITS = 9  # a coordinate of more digits is far outside any world
+
+
+class DescriptionError(ValueError):
+    """A description that names too much, or a number too long; ``line`` is the line's index."""
+
+    line: int = -1
+
+
+@dataclass(slots=True)
+class _Budget:
+    """Blocks a description may still name (repeats included): a range is measured before it is expanded."""
+
+    left: int = MAX_BLOCKS
+
+    def take(self, n: int) -> None:
+        if n > self.left:
+            raise DescriptionError(f"names more than {MAX_BLOCKS} blocks")
+        self.left -= n
+
+
+def _int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise DescriptionError(f"coordinate {text[:12]}{'…' if len(text) > 12 else ''} is far outside the world")
+    return int(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +83,8 @@ class ParsedDescription:
     skipped: list[tuple[int, str]] = field(default_factory=list)
 
 
-def _box(a: Pos, b: Pos) -> list[Pos]:
+def _box(a: Pos, b: Pos, budget: _Budget) -> list[Pos]:
+    budget.take((abs(a[0] - b[0]) + 1) * (abs(a[1] - b[1]) + 1) * (abs(a[2] - b[2]) + 1))
     xs = range(min(a[0], b[0]), max(a[0], b[0]) + 1)
     ys = range(min(a[1], b[1]), max(a[1], b[1]) + 1)
     zs = range(min(a[2], b[2]), max(a[2], b[2]) + 1)
@@ -61,17 +92,18 @@ def _box(a: Pos, b: Pos) -> list[Pos]:
 
 
 def _triples(text: str) -> list[Pos]:
-    return [(int(a), int(b), int(c)) for a, b, c in _TRIPLE.findall(text)]
+    return [(_int(a), _int(b), _int(c)) for a, b, c in _TRIPLE.findall(text)]
 
 
-def _segment_blocks(mat: str, body: str) -> list[TargetBlock]:
+def _segment_blocks(mat: str, body: str, budget: _Budget) -> list[TargetBlock]:
     """Blocks of one ``material:X ...`` segment, whatever shape its positions take."""
     m = _FACING.match(body)
     facing = m.group(1) if m else "A"
     if facing not in FACINGS:
         facing = "A"
     out: list[TargetBlock] = []
-    for p, f in ((tuple(map(int, g[:3])), g[3]) for g in _POS_FACING.findall(body)):
+    for p, f in ((tuple(map(_int, g[:3])), g[3]) for g in _POS_FACING.findall(body)):
+        budget.take(1)
         out.append(TargetBlock(mat, p, f if f in FACINGS else "A"))  # type: ignore[arg-type]
     body = _POS_FACING.sub(" ", body)
     missing: set[Pos] = set()
@@ -79,25 +111,30 @@ def _segment_blocks(mat: str, body: str) -> list[TargetBlock]:
         missing.update(_triples(g[0]))
     body = _MISSING.sub(" ", body)
     for g in _START_END.findall(body):
-        a = (int(g[0]), int(g[1]), int(g[2]))
-        b = (int(g[3]), int(g[4]), int(g[5]))
-        out.extend(TargetBlock(mat, p, facing) for p in _box(a, b))
+        a = (_int(g[0]), _int(g[1]), _int(g[2]))
+        b = (_int(g[3]), _int(g[4]), _int(g[5]))
+        out.extend(TargetBlock(mat, p, facing) for p in _box(a, b, budget))
     body = _START_END.sub(" ", body)
     for g in _CORNERS.findall(body):
         corners = _triples(g[0])
         lo = tuple(min(c[i] for c in corners) for i in range(3))
         hi = tuple(max(c[i] for c in corners) for i in range(3))
-        out.extend(TargetBlock(mat, p, facing) for p in _box(lo, hi) if p not in missing)  # type: ignore[arg-type]
+        out.extend(TargetBlock(mat, p, facing) for p in _box(lo, hi, budget)  # type: ignore[arg-type]
+                   if p not in missing)
     body = _CORNERS.sub(" ", body)
-    out.extend(TargetBlock(mat, p, facing) for p in _triples(body))
+    singles = _triples(body)
+    budget.take(len(singles))
+    out.extend(TargetBlock(mat, p, facing) for p in singles)
     return out
 
 
-def parse_line(line: str) -> tuple[list[TargetBlock], bool]:
+def parse_line(line: str, budget: _Budget | None = None) -> tuple[list[TargetBlock], bool]:
     """Return the blocks of one line and whether it followed one of the two upstream formats."""
+    budget = _Budget() if budget is None else budget
     m = SINGLE.match(line)
     if m:
-        pos = (int(m["x"]), int(m["y"]), int(m["z"]))
+        budget.take(1)
+        pos = (_int(m["x"]), _int(m["y"]), _int(m["z"]))
         facing = m["facing"] if m["facing"] in FACINGS else "A"
         return [TargetBlock(m["mat"], pos, facing)], True
     m = RANGE.match(line)
@@ -109,16 +146,23 @@ def parse_line(line: str) -> tuple[list[TargetBlock], bool]:
         seg = line[s:end]
         mat = _SEGMENT.match(seg)
         assert mat is not None
-        blocks.extend(_segment_blocks(mat.group(1), seg[mat.end():]))
+        blocks.extend(_segment_blocks(mat.group(1), seg[mat.end():], budget))
     return blocks, strict
 
 
 def parse_description(lines: list[str]) -> ParsedDescription:
-    """Parse a task's lines; later lines overwrite earlier ones at the same position."""
+    """Parse a task's lines; later lines overwrite earlier ones at the same position.
+
+    Raises :class:`DescriptionError` (with the line's index) for a description naming too much."""
     result = ParsedDescription()
     by_pos: dict[Pos, TargetBlock] = {}
+    budget = _Budget()
     for i, line in enumerate(lines):
-        blocks, strict = parse_line(line)
+        try:
+            blocks, strict = parse_line(line, budget)
+        except DescriptionError as e:
+            e.line = i
+            raise
         if not blocks:
             result.skipped.append((i, line))
             continue

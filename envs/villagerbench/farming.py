@@ -8,6 +8,7 @@ from causalmace.envs.craftworld.setup import BlockSpec, ContainerSpec, WorldSetu
 from causalmace.envs.villagerbench import scoring
 from causalmace.envs.villagerbench.goals import Checkpoint, CraftGoal
 from causalmace.errors import UserError
+from causalmace.inputs import clip
 from causalmace.rules import Pos, RuleSet
 from causalmace.tasks import Task
 
@@ -18,7 +19,7 @@ SOURCE_KEYS = ("milk", "wheat", "sugar", "cooked_rabbit", "baked_potato", "carro
 
 def _pos(v: Any, source: str, key: str) -> Pos:
     if not (isinstance(v, list | tuple) and len(v) == 3 and all(isinstance(c, int | float) for c in v)):
-        raise UserError(f"bad position {v!r}", file=source, key=key, expected="[x, y, z] numbers")
+        raise UserError(f"bad position {clip(v)}", file=source, key=key, expected="[x, y, z] numbers")
     return (int(v[0]), int(v[1]), int(v[2]))
 
 

@@ -1,4 +1,8 @@
-"""VillagerBench suites: read the shipped data (or a user's file), list runs and make envs."""
+"""VillagerBench suites: read the shipped data (or a user's file), list runs and make envs.
+
+A user's file is checked (:mod:`causalmace.envs.villagerbench.validate`) before a loader reads it, and
+what the loaders make is checked too: at least one task, each id once, every escape run with a room.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,13 @@ from typing import Any
 
 from causalmace.envs.craftworld.env import CraftWorldEnv
 from causalmace.envs.craftworld.rules_data import base_rules
+from causalmace.envs.villagerbench import validate
 from causalmace.envs.villagerbench.construction import load_construction, read_json
 from causalmace.envs.villagerbench.escape import load_escape
 from causalmace.envs.villagerbench.farming import load_farming
 from causalmace.envs.villagerbench.reference import decompose
 from causalmace.errors import UserError
+from causalmace.limits import MAX_AGENTS
 from causalmace.rules import RuleSet
 from causalmace.tasks import Task
 
@@ -40,22 +46,41 @@ def _shipped(rel: str) -> tuple[Any, str]:
 
 @lru_cache(maxsize=32)
 def _load(suite: str, data: str | None, n_agents: int) -> tuple[Task, ...]:
-    rules = base_rules()
     raw, source = (_shipped(FILES[suite]) if data is None else (read_json(data), str(Path(data))))
+    return tuple(load_raw(suite, raw, source, n_agents))
+
+
+def load_raw(suite: str, raw: Any, source: str, n_agents: int = 1) -> list[Task]:
+    """A suite's tasks from its upstream format, already parsed: checked, loaded, checked again."""
+    rules = base_rules()
     if suite == "construction":
-        return tuple(load_construction(raw, rules, source))
-    if suite == "farming":
+        validate.check_construction(raw, source)
+        tasks = load_construction(raw, rules, source)
+    elif suite == "farming":
+        validate.check_farming(raw, source)
         bp, bp_source = _shipped(BLUEPRINTS)
-        return tuple(load_farming(raw, bp, rules, source, bp_source))
-    if suite == "escape":
-        return tuple(load_escape(raw, rules, source, n_agents))
-    raise UserError(f"unknown suite {suite!r}", key="suite", expected=" or ".join(SUITES))
+        tasks = load_farming(raw, bp, rules, source, bp_source)
+    elif suite == "escape":
+        validate.check_escape(raw, source, n_agents)
+        tasks = load_escape(raw, rules, source, n_agents)
+        empty = [t.id for t in tasks if not getattr(t.goal, "rooms", (None,))]
+        if empty:
+            raise UserError(f"run {empty[0]} has no room a team of {n_agents} can play", file=source,
+                            key="min_player", expected="atoms a team of this size can play")
+    else:
+        raise UserError(f"unknown suite {suite!r}", key="suite", expected=" or ".join(SUITES))
+    if not tasks:
+        raise UserError("no tasks", file=source, expected=f"at least one {suite} task")
+    validate.unique((t.id for t in tasks), source)
+    return tasks
 
 
 def load_tasks(suite: str, data: str | Path | None = None, n_agents: int = 1) -> list[Task]:
     """All runs of a suite. Escape runs depend on the team size (``min_player``, per-player items)."""
     if suite not in SUITES:
         raise UserError(f"unknown suite {suite!r}", key="suite", expected=" or ".join(SUITES))
+    if isinstance(n_agents, bool) or not isinstance(n_agents, int) or not 1 <= n_agents <= MAX_AGENTS:
+        raise UserError(f"bad team size {n_agents!r}", key="agents", expected=f"1 to {MAX_AGENTS} agents")
     return list(_load(suite, None if data is None else str(data), n_agents if suite == "escape" else 1))
 
 
