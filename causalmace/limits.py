@@ -17,7 +17,7 @@ WORLD_Y_MIN = -64
 WORLD_Y_MAX = 319
 
 MAX_BLOCKS = 4096  # blocks one construction description names (shipped: at most 101)
-MAX_COUNT = 100_000  # items of one kind in a chest, a checkpoint or an escape atom's in/out
+MAX_COUNT = 100_000  # items of one kind in a container, a checkpoint or an escape atom's in/out
 MAX_SCORE = 1_000_000.0  # a farming checkpoint's or an escape atom's score
 
 MAX_WAIT_S = 600.0  # the longest single wait (causalmace.actions.Wait); bounds think_time and wait_interval
