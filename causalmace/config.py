@@ -49,6 +49,7 @@ class RefinerConfig(Strict):
     enabled: bool = True
     estimator: Literal["simulate", "llm"] = "simulate"  # simulate: try it in copies of the world; llm: ask
     verify: bool = False  # with llm: also run simulate and report how often the LLM's answers agree
+    llm: LLMConfig | None = None  # the llm estimator's own model; None: the planner's (``llm``)
     threshold: float = Field(0.5, gt=0, le=1)
     samples: int = Field(3, ge=1, le=50)
 

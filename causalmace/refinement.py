@@ -14,10 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from causalmace.build import llm_from
 from causalmace.config import RunConfig
 from causalmace.envs.protocol import Capability, has
 from causalmace.graph import TaskGraph
 from causalmace.llm import LLM
+from causalmace.llm.factory import close_llm
 from causalmace.planner.refine import EnvEstimator, LLMEstimator, RefineReport, refine
 from causalmace.trace import Trace
 
@@ -30,6 +32,7 @@ class Refinement:
     est: Any = None
     verified: dict[str, Any] | None = None
     wall_s: float = 0.0  # the refiner's own wall time, verification left out
+    own_llm: bool = False  # the estimator asked a model of its own, whose usage is counted apart
 
 
 def choose(cfg: RunConfig, env: Any) -> tuple[str, str]:
@@ -68,8 +71,10 @@ def run_refiner(cfg: RunConfig, env: Any, graph: TaskGraph, llm: LLM, make_agent
         return Refinement(kind, reason)
     can_try = _can_try(env)
     before = graph.copy()
+    own = kind == "llm" and cfg.refiner.llm is not None
+    ask = llm_from(cfg.refiner.llm, cfg.seed) if own else llm
     est: Any = (EnvEstimator(trial_world(env), make_agent) if kind == "simulate"
-                else LLMEstimator(llm, samples=cfg.refiner.samples, rules=env.rules, rules_text=env.rules_text()))
+                else LLMEstimator(ask, samples=cfg.refiner.samples, rules=env.rules, rules_text=env.rules_text()))
     t0 = time.perf_counter()
     report = refine(graph, env.rules, est, cfg.refiner.threshold)
     wall = time.perf_counter() - t0
@@ -83,7 +88,9 @@ def run_refiner(cfg: RunConfig, env: Any, graph: TaskGraph, llm: LLM, make_agent
         rec = graph.pruned_records[(a, b)]
         trace.emit("graph", 0.0, change="prune", edge=[a, b], ate=rec.ate, p_holds=rec.p_holds,
                    interventions=[[i.change, i.effect] for i in rec.interventions])
-    return Refinement(kind, reason, report, est, verified, wall)
+    if own:
+        close_llm(ask)
+    return Refinement(kind, reason, report, est, verified, wall, own)
 
 
 def _decisions(graph: TaskGraph) -> dict[tuple[str, str], tuple[str, dict[str, float]]]:

@@ -112,6 +112,8 @@ def _run(cfg: RunConfig, env: Any, trace: Trace, wall0: float, out_dir: Path | N
     lb = lower_bound(fresh, truth, make_agent, cfg.agents)
     usage = Usage()
     usage.add(llm.usage)
+    if refinement.own_llm:
+        usage.add(refinement.est.usage)
     usage.add(workers.usage())
     agents_llm = workers.stats() if hasattr(workers, "stats") else None
     workers.close()
