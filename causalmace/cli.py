@@ -371,9 +371,12 @@ def main(argv: list[str] | None = None) -> None:
         print("causalmace: interrupted", file=sys.stderr)
         sys.exit(130)
     except usage as e:
-        show = getattr(e, "show", None)
-        if callable(show):
-            show()
+        if type(e).__name__ == "NoArgsIsHelpError":  # bare ``causalmace``: the help is the answer
+            e.show()  # type: ignore[attr-defined]
+        else:  # one line, as every other user error
+            ctx = getattr(e, "ctx", None)
+            where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            print(f"causalmace: error: {e.format_message()}{where}", file=sys.stderr)  # type: ignore[attr-defined]
         sys.exit(getattr(e, "exit_code", 2) or 2)
     except SystemExit:
         raise

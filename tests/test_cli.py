@@ -89,6 +89,8 @@ def test_user_tasks_in_upstream_format(tmp_path: Path) -> None:
 def test_usage_errors_exit_2_without_a_traceback(args: list[str]) -> None:
     r = run(*args)
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    if args:  # a bare ``causalmace`` shows the help; every mistake is one line
+        assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("causalmace: error: "), r.stderr
 
 
 def test_internal_error_is_one_line_and_a_log(monkeypatch: pytest.MonkeyPatch,
