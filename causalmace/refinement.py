@@ -35,34 +35,28 @@ class Refinement:
     own_llm: bool = False  # the estimator asked a model of its own, whose usage is counted apart
 
 
-def choose(cfg: RunConfig, env: Any) -> tuple[str, str]:
-    """The estimator to use and why."""
+def choose(cfg: RunConfig, env: Any) -> tuple[str, str, Any]:
+    """The estimator to use, why, and the world its trial runs would happen in (None for ``llm``)."""
     if not cfg.refiner.enabled:
-        return "off", "the refiner is off in the config"
+        return "off", "the refiner is off in the config", None
     if cfg.refiner.estimator == "simulate":
         if _can_try(env):
-            return "simulate", "configured; the env can fork and re-rule"
-        if callable(getattr(env, "world_model", None)):
+            return "simulate", "configured; the env can fork and re-rule", env
+        model = env.world_model() if callable(getattr(env, "world_model", None)) else None
+        if model is not None:  # laid out as the live world was: same task, team and seed
             return "simulate", ("configured; the env cannot fork, so the trial runs use its world model "
-                                "(a simulator of the same task)")
-        return "llm", "configured simulate, but the env cannot fork and re-rule: asking the LLM instead"
-    return "llm", "configured"
+                                "(a simulator of the same task)"), model
+        return "llm", "configured simulate, but the env cannot fork and re-rule: asking the LLM instead", None
+    return "llm", "configured", None
 
 
 def _can_try(env: Any) -> bool:
     return has(env, Capability.FORK) and has(env, Capability.RERULE)
 
 
-def trial_world(env: Any) -> Any:
-    """Where trial runs happen: the env itself if it can fork and re-rule, else its world model."""
-    if _can_try(env):
-        return env
-    return env.world_model()  # laid out as the live world was, same task, team and seed
-
-
 def run_refiner(cfg: RunConfig, env: Any, graph: TaskGraph, llm: LLM, make_agent: Callable[[str], Any],
                 trace: Trace) -> Refinement:
-    kind, reason = choose(cfg, env)
+    kind, reason, world = choose(cfg, env)
     if kind != "off" and not graph.edges():
         kind, reason = "off", "the plan has no edges to check"
     trace.emit("refiner", 0.0, estimator=kind, requested=cfg.refiner.estimator if cfg.refiner.enabled else "off",
@@ -73,7 +67,7 @@ def run_refiner(cfg: RunConfig, env: Any, graph: TaskGraph, llm: LLM, make_agent
     before = graph.copy()
     own = kind == "llm" and cfg.refiner.llm is not None
     ask = llm_from(cfg.refiner.llm, cfg.seed) if own else llm
-    est: Any = (EnvEstimator(trial_world(env), make_agent) if kind == "simulate"
+    est: Any = (EnvEstimator(world, make_agent) if kind == "simulate"
                 else LLMEstimator(ask, samples=cfg.refiner.samples, rules=env.rules, rules_text=env.rules_text()))
     t0 = time.perf_counter()
     report = refine(graph, env.rules, est, cfg.refiner.threshold)

@@ -16,7 +16,7 @@ from causalmace.graph import Subtask, TaskGraph
 from causalmace.judger import Refusal, RefusalKind, cell_key, item_key
 from causalmace.repair import repair
 from causalmace.scheduler import BusyRateScheduler
-from tests.protocol_only import ShelfEnv
+from tests.protocol_only import ShelfEnv, make_task
 
 SUITES = ["craftworld/VillagerBench-Construction-v0", "craftworld/VillagerBench-Farming-v0",
           "craftworld/VillagerBench-Escape-v0"]
@@ -97,3 +97,27 @@ def test_repair_matches_facts_not_words() -> None:
              Refusal(RefusalKind.MISSING_ITEM, "neither does this", item="flour")]
     assert sorted(repair(g, "roof", facts)) == [("flour", "roof"), ("wall", "roof")]
     assert item_key("flour") in ("item:flour",)
+
+
+class NoModel(ShelfEnv):
+    """Offers a world model hook but, made without one, has none to give."""
+
+    def world_model(self) -> None:
+        return None
+
+
+def test_simulate_without_fork_or_world_model_asks_the_llm(tmp_path: Path, shelf_kinds: None) -> None:
+    registry.register_env("test/NoModel-v0", "tests.test_protocol:make_no_model")
+    cfg = tmp_path / "shelf.yaml"
+    cfg.write_text("env: test/NoModel-v0\ntask: make_chair\nagents: 2\nllm: {provider: shelf-llm}\n"
+                   "refiner: {enabled: true, estimator: simulate}\n")
+    main(["run", str(cfg), "--out", str(tmp_path / "out")])
+    result = json.loads((tmp_path / "out" / "result.json").read_text())
+    assert result["completed"] and result["refiner"]["estimator"] == "llm"
+
+
+def make_no_model(*, task: str | None = None, agents: int = 2) -> NoModel:
+    return NoModel(task, agents)
+
+
+make_no_model.tasks = lambda agents=1, **_: [make_task()]  # type: ignore[attr-defined]

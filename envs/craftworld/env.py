@@ -155,7 +155,7 @@ class CraftWorldEnv:
 
     def reference_plan(self) -> Any:
         if self._reference is None:
-            raise NotImplementedError("this env knows no reference plan")
+            raise RuntimeError("this env does not declare the 'reference' capability: it has no reference plan")
         return self._reference(self.task, self.rules, self.survey())
 
     def intervals(self) -> dict[str, list[tuple[float, float]]]:

@@ -251,14 +251,14 @@ class MinecraftEnv:
 
     def reference_plan(self) -> Any:
         if self._reference is None:
-            raise NotImplementedError("this env knows no reference plan")
+            raise RuntimeError("this env does not declare the 'reference' capability: it has no reference plan")
         return self._reference(self.task, self.rules, self.survey())
 
     def world_model(self) -> Any:
         """A CraftWorld env of the same task and team, laid out with the same seed: what the refiner's
         ``simulate`` estimator can fork and re-rule, since a live world cannot."""
-        if self._world_model is None:
-            raise NotImplementedError("this env has no world model")
+        if self._world_model is None:  # made without one: the refiner then asks the LLM instead
+            return None
         env = self._world_model(task=self.task, agents=self.n_agents, think_time=self.think_time)
         env.reset(self._seed)
         return env
