@@ -141,6 +141,8 @@ class Refused(ValueError):
 class LLMAgent:
     """Registered as the ``llm`` agent; ``llm`` are the settings of its model (an ``llm`` config section)."""
 
+    observes_only = True  # it reads the world through observe(), action_specs() and rules_text() alone
+
     def __init__(self, *, agent_name: str, llm: dict[str, Any] | None = None, seed: int = 0, max_steps: int = 8,
                  **_: Any) -> None:
         self.name = agent_name

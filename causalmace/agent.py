@@ -57,6 +57,11 @@ class AgentPolicy(Protocol):
 
     ``world`` is the env (or, in a Worker of another process, a copy following it): a policy may use
     the env protocol's ``observe``, and whatever else its own kind of world offers.
+
+    A policy class may set ``observes_only = True`` when it reads the world only through the protocol
+    (``observe``, ``action_specs``, ``rules_text``, ``world_text``): then it can run in a Worker of
+    another process even for an env that cannot snapshot itself (a live server), where a copy of the
+    world cannot follow the real one.
     """
 
     name: str

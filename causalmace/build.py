@@ -46,10 +46,11 @@ def make_scheduler(cfg: RunConfig, graph: TaskGraph, agents: list[str], llm: LLM
 def make_workers(cfg: RunConfig, env: Any) -> Any:
     agent = agent_name(cfg, env)
     if cfg.workers.backend == "ray":
-        from causalmace.ray_workers import RayWorkers, init_ray
+        from causalmace.ray_workers import RayWorkers, check_policy, init_ray
 
         r = cfg.workers.ray
-        init_ray(r.address, r.object_store_mb, r.num_cpus)
         kwargs = {"task": env.task.id, "agents": cfg.agents, **cfg.env_options}
+        check_policy(cfg.env, kwargs, agent)
+        init_ray(r.address, r.object_store_mb, r.num_cpus)
         return RayWorkers(cfg.env, kwargs, env.agents, agent, r.timeout_s, policy_kwargs=agent_options(cfg))
     return LocalWorkers(env.agents, agent, **agent_options(cfg))

@@ -83,14 +83,33 @@ def _reachable(address: str) -> None:
                         expected="the address of a running Ray head (ray start --head)") from None
 
 
+def check_policy(env_id: str, env_kwargs: dict[str, Any], policy: str) -> None:
+    """A world that cannot snapshot cannot be followed by a copy in another process; only a policy
+    that reads the world through observations alone can run there. Checked before Ray starts."""
+    factory = registry.factory("env", env_id)
+    caps = getattr(factory, "capabilities", None)
+    if caps is None:
+        env = registry.make(env_id, **env_kwargs)
+        caps = getattr(env, "capabilities", frozenset())
+        env.close()
+    if Capability.SNAPSHOT in caps or getattr(registry.agent_factory(policy), "observes_only", False):
+        return
+    raise UserError(f"agent {policy!r} reads more of the world than observations, and env {env_id!r} "
+                    "cannot snapshot itself for a Worker in another process", key="workers.backend",
+                    expected="workers.backend: local, or an agent that only observes (e.g. workers.agent: llm)")
+
+
 class AgentActor:
     """Lives in its own process: the agent's policy and a world of its own that follows the real one."""
 
     def __init__(self, env_id: str, env_kwargs: dict[str, Any], agent: str, policy: str,
                  policy_kwargs: dict[str, Any] | None = None) -> None:
         self.env = registry.make(env_id, **env_kwargs)
-        self.env.reset()
-        self.world: Any = self.env if has(self.env, Capability.SNAPSHOT) else ObservedWorld(self.env, agent)
+        if has(self.env, Capability.SNAPSHOT):
+            self.env.reset()
+            self.world: Any = self.env
+        else:  # a live world is not started twice: the copy only lends its static parts (specs, texts)
+            self.world = ObservedWorld(self.env, agent)
         self.policy = registry.make_agent(policy, agent_name=agent, **(policy_kwargs or {}))
 
     def pid(self) -> int:
