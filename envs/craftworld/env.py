@@ -29,7 +29,7 @@ from causalmace.envs.blocks.judger import ENTITY_REACH, REACH, check, distance
 from causalmace.envs.blocks.outcome import WorldFacts
 from causalmace.envs.blocks.survey import Survey, survey_text
 from causalmace.envs.blocks.text import rules_text
-from causalmace.envs.craftworld import rooms
+from causalmace.envs.craftworld import lanes, rooms
 from causalmace.envs.craftworld.movement import Grid, Paths, Route
 from causalmace.envs.craftworld.rules_data import remainders
 from causalmace.envs.craftworld.world import Block, Container, TriggerState, Vec, WorldState
@@ -290,8 +290,7 @@ class CraftWorldEnv:
                 a.pos = (float(down[0]), float(down[1]), float(down[2]))
 
     def _room(self, pos: Vec) -> int:
-        inside = self.state.room_at(pos)
-        return inside if inside is not None else self.state.room_of(pos[2])
+        return lanes.room_of(self.state, pos)
 
     def _clash(self, agent: str, action: A.Action, start: float) -> Refusal | None:
         """A cell another agent is still digging takes no other block and no other pick until it is done.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from causalmace.envs.craftworld.lanes import closed_between
 from causalmace.envs.craftworld.movement import Grid
 from causalmace.envs.craftworld.world import FINAL_ORDER, Block, TriggerState, Vec
 from causalmace.judger import Refusal, RefusalKind
@@ -183,29 +184,14 @@ def exit_open(env: CraftWorldEnv, room: int) -> bool:
 def way_closed(env: CraftWorldEnv, agent: str, target: Pos) -> Refusal | None:
     """The closed room between ``agent`` and ``target``, if that is what stops the walk."""
     st = env.state
-    if not st.rooms:
+    r = closed_between(st, st.agents[agent].pos, target, lambda i: exit_open(env, i))
+    if r is None:
         return None
-    pos = st.agents[agent].pos
-    here = st.room_at(pos)
-    there = st.room_at(target)
-    if here == there:
-        return None
-    order: list[int] = []
-    if here is not None:
-        order.append(here)
-    if there is not None:  # the rooms before the target's in its lane, nearest the agent first
-        lane, row = st.rooms[there].center[0], st.rooms[there].center[2]
-        start = st.rooms[here].center[2] if here is not None else -math.inf
-        order += sorted((i for i, r in enumerate(st.rooms) if r.center[0] == lane and start <= r.center[2] < row
-                         and i != here), key=lambda i: st.rooms[i].center[2])
-    for r in order:
-        if not exit_open(env, r):
-            cell_ = st.rooms[r].exit_cells[0]
-            b = st.block(cell_)
-            name = b.name if b else "wall"
-            return Refusal(RefusalKind.WAY_CLOSED, f"the way out of room {r} is closed ({name} at {cell_})",
-                           b.name if b else None, cell_, str(r))
-    return None
+    cell_ = st.rooms[r].exit_cells[0]
+    b = st.block(cell_)
+    name = b.name if b else "wall"
+    return Refusal(RefusalKind.WAY_CLOSED, f"the way out of room {r} is closed ({name} at {cell_})",
+                   b.name if b else None, cell_, str(r))
 
 
 __all__ = ["BUTTON_PULSE", "cell", "condition_now", "ensure", "exit_open", "fire", "land", "partial", "update",

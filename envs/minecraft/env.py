@@ -30,6 +30,7 @@ from causalmace.envs.blocks.outcome import WorldFacts
 from causalmace.envs.blocks.survey import Survey, survey_text
 from causalmace.envs.blocks.text import rules_text
 from causalmace.envs.craftworld.env import agent_names
+from causalmace.envs.craftworld.lanes import closed_between, room_of
 from causalmace.envs.craftworld.world import WorldState
 from causalmace.envs.protocol import ActionResult, Capability
 from causalmace.judger import Refusal, RefusalKind, Score
@@ -220,7 +221,7 @@ class MinecraftEnv:
     def observe(self, agent: str) -> dict[str, Any]:
         pos = self.position(agent)
         return {"position": pos, "inventory": dict(self.inventory(agent)), "time": self._ag[agent].clock,
-                "room": self.state.room_of(pos[2]) if self.state.rooms else None,
+                "room": room_of(self.state, pos) if self.state.rooms else None,
                 "rooms_solved": self._book.solved(), "conditions_waiting": self._book.waiting()}
 
     def facts(self) -> WorldFacts:
@@ -331,17 +332,17 @@ class MinecraftEnv:
         return self.agents
 
     def path_blocked(self, agent: str, target: Pos) -> Refusal | None:
-        rooms = self.state.rooms
-        if not rooms:
+        """The closed room between ``agent`` and ``target``, read from the live blocks of each way out."""
+        r = closed_between(self.state, self.position(agent), target, self._exit_open)
+        if r is None:
             return None
-        here, there = self.state.room_of(self.position(agent)[2]), self.state.room_of(target[2])
-        for r in range(min(here, there), max(here, there)):
-            for cell in rooms[r].exit_cells:
-                if self.solid(cell):
-                    b = self.block(cell)
-                    return Refusal(RefusalKind.WAY_CLOSED, f"the way out of room {r} is closed "
-                                   f"({b[0] if b else 'wall'} at {cell})", b[0] if b else None, cell, str(r))
-        return None
+        cell = self.state.rooms[r].exit_cells[0]
+        b = self.block(cell)
+        return Refusal(RefusalKind.WAY_CLOSED, f"the way out of room {r} is closed ({b[0] if b else 'wall'} at {cell})",
+                       b[0] if b else None, cell, str(r))
+
+    def _exit_open(self, room: int) -> bool:
+        return any(not self.solid(c) for c in self.state.rooms[room].exit_cells)
 
     # ---- bookkeeping after each action ---------------------------------------------------------------
     def _ready(self, agent: str, action: Action) -> Refusal | None:
@@ -451,7 +452,7 @@ class MinecraftEnv:
             elif e.kind in ("teleport_merge", "teleport_split", "teleport"):
                 nxt = t.room + 1
                 for k, a in enumerate(self.agents):
-                    if self.state.room_of(self.position(a)[2]) != t.room:
+                    if room_of(self.state, self.position(a)) != t.room:
                         continue
                     if e.target is not None:
                         dest = e.target
