@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import shutil
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -18,12 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from live_helpers import LIVE_MARKS, eventually, group_alive
 
-pytestmark = [
-    pytest.mark.minecraft,
-    pytest.mark.skipif(shutil.which("node") is None or shutil.which("npm") is None,
-                       reason="the live Minecraft env needs Node.js >= 18 and npm on PATH"),
-]
+pytestmark = LIVE_MARKS
 
 mc = pytest.importorskip("causalmace.envs.minecraft")
 
@@ -37,21 +33,6 @@ from causalmace.judger import RefusalKind  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 _origins = itertools.count(1)
-
-
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def eventually(fn: Callable[[], Any], timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (value := fn()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return value
 
 
 @pytest.fixture(scope="module")

@@ -2,43 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from live_helpers import LIVE_MARKS, eventually, group_alive
 
-pytestmark = [
-    pytest.mark.minecraft,
-    pytest.mark.skipif(shutil.which("node") is None or shutil.which("npm") is None,
-                       reason="the live Minecraft tests need Node.js >= 18 and npm on PATH"),
-]
+pytestmark = LIVE_MARKS
 
 mc = pytest.importorskip("causalmace.envs.minecraft")
 
 GROUND = 4  # superflat: bedrock 0, dirt 1-3, grass 4; players stand at y=5
 FEET = GROUND + 1
-
-
-def eventually(fn: Callable[[], Any], timeout: float = 5.0, interval: float = 0.05) -> Any:
-    """Poll ``fn`` until it returns something truthy (the client learns of server changes a tick later)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fn()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
-
-
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 @pytest.fixture(scope="module")
