@@ -1,3 +1,7 @@
+import json
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from causalmace.envs.villagerbench.construction_text import parse_description, parse_line
@@ -77,3 +81,82 @@ def test_escape_chain_is_seeded() -> None:
     suites._load.cache_clear()
     b = [[r.atom for r in t.goal.rooms] for t in load_tasks("escape", n_agents=2)]
     assert a == b
+
+
+# --------------------------------------------------------------------------- creatures in escape atoms
+
+CREATURE_ATOM = {
+    "init": [{"name": "lever", "position": [0, 0, 1]},
+             {"name": "summon_cow", "position": [1, 0, -1]},  # upstream's form
+             {"name": "air", "position": [-1, 0, -1], "command": "/summon minecraft:rabbit ~ ~ ~1"}],
+    "condition": [{"name": "lever", "position": [0, 0, 1], "powered": True}],
+    "effect": [{"name": "air", "position": [0, 0, 4]}, {"name": "air", "position": [0, 1, 4]},
+               {"name": "summon_pig", "position": [0, 0, 0]}],
+    "task_description": "flip the lever",
+}
+
+
+def test_an_atom_with_creatures_puts_them_in_its_room_after_reset() -> None:
+    from causalmace.envs.villagerbench.suites import load_raw, make_escape
+
+    task = load_raw("escape", [CREATURE_ATOM], "atoms.json", 1)[0]
+    (room,) = task.goal.rooms
+    cx, _, cz = room.center
+    assert sorted(task.world.setup.creatures) == [("cow", (cx + 1, 0, cz - 1)), ("rabbit", (cx - 1, 0, cz))]
+    env = make_escape(task=task, agents=1)
+    env.reset(0)
+    alive = sorted((c.name, c.pos) for c in env.state.creatures.values() if c.alive)
+    assert alive == sorted(task.world.setup.creatures)
+    assert not any(e.block.startswith("summon_") for t in task.world.triggers for e in t.effects)
+
+
+def test_an_atom_with_creatures_is_solvable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from causalmace.cli import main
+
+    f = tmp_path / "atoms.json"
+    f.write_text(json.dumps([CREATURE_ATOM]))
+    main(["tasks", "check", "--suite", "escape", "--data", str(f), "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert out["solvable"] == out["total"] == 22
+
+
+@pytest.mark.parametrize(("init", "key", "needle"), [
+    ({"name": "summon_dragonfly", "position": [0, 0, 0]}, "[0].init[1].name", "unknown creature 'dragonfly'"),
+    ({"name": "air", "position": [0, 0, 0], "command": "/summon cow 10 -60 3"}, "[0].init[1].command",
+     "is not in the room"),
+    ({"name": "air", "position": [0, 0, 0], "command": "/summon"}, "[0].init[1].command", "bad summon command"),
+    ({"name": "air", "position": [0, 0, 0], "command": "/summon unicorn _pos_"}, "[0].init[1].command",
+     "unknown creature 'unicorn'"),
+])
+def test_a_malformed_creature_names_file_key_and_expectation(init: dict[str, Any], key: str, needle: str,
+                                                              tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from causalmace.cli import main
+    from causalmace.envs.villagerbench.suites import load_raw
+    from causalmace.errors import UserError
+
+    atom = {**CREATURE_ATOM, "init": [CREATURE_ATOM["init"][0], init]}
+    with pytest.raises(UserError) as e:
+        load_raw("escape", [atom], "atoms.json", 1)
+    assert e.value.file == "atoms.json" and e.value.key == key and needle in str(e.value) and e.value.expected
+    f = tmp_path / "atoms.json"
+    f.write_text(json.dumps([atom]))
+    with pytest.raises(SystemExit) as exit_:
+        main(["tasks", "check", "--suite", "escape", "--data", str(f)])
+    assert exit_.value.code == 2 and str(f) in capsys.readouterr().err
+
+
+def test_a_farm_structure_with_a_bad_creature_names_the_blueprint() -> None:
+    from causalmace.envs.craftworld.rules_data import base_rules
+    from causalmace.envs.villagerbench.farming import load_farming
+    from causalmace.errors import UserError
+
+    setting = [{"name": "stew_x", "target": "cooked_beef", "component": [
+        {"name": "pen", "type": "structure", "position": [0, 0, 0]}], "check_point": []}]
+    for entity, key, needle in [({"name": "griffin", "position": [1, 0, 1]}, "pen.entities[0].name", "griffin"),
+                                ({"name": "cow"}, "pen.entities[0].position", "missing field"),
+                                ({"name": "cow", "position": [1, "a", 1]}, "pen.entities[0].position", "bad position")]:
+        blueprints = {"pen": {"blocks": [], "entities": [entity]}}
+        with pytest.raises(UserError) as e:
+            load_farming(setting, blueprints, base_rules(), "mine.json", "prints.json")
+        assert e.value.file == "prints.json" and e.value.key == key and needle in str(e.value)

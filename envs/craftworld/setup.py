@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 
 from causalmace.envs.craftworld.world import (
     AgentState,
@@ -14,6 +17,18 @@ from causalmace.envs.craftworld.world import (
     WorldState,
 )
 from causalmace.rules import Pos, RuleSet
+
+
+@lru_cache(maxsize=1)
+def animal_names() -> frozenset[str]:
+    """The creatures of the 1.19.2 tables (``minecraft_data/animals.json``): what a task may place in a world."""
+    text = resources.files("causalmace.envs.craftworld").joinpath("data", "minecraft_data", "animals.json")
+    return frozenset(str(a["name"]) for a in json.loads(text.read_text("utf-8")))
+
+
+def creature_names(rules: RuleSet) -> frozenset[str]:
+    """Creatures a task may place: those the rules give drops to, and the 1.19.2 animals."""
+    return frozenset(rules.entities) | animal_names()
 
 
 @dataclass(frozen=True, slots=True)

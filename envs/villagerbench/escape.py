@@ -21,6 +21,11 @@ of players after the team moved on) are closed up, and a teleport that lands whe
 leads into the room ahead, or the rooms beyond could not be entered; a merge or split teleport takes
 the players in its room (upstream: a random player within 2 blocks of the lever), a split giving each
 its own lane; ``random`` copies go on free floor cells by a seeded shuffle.
+
+Creatures: an ``init`` entry named ``summon_<creature>`` (upstream's form), or an ``init`` entry whose
+``command`` is ``/summon <creature> _pos_`` (or ``~dx ~dy ~dz`` from the entry, or no position: at the
+entry), puts that creature in the room at the start. A ``summon_`` entry among the effects changes no
+block and no condition can test a creature, so it is left out.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from causalmace.envs.craftworld.setup import BlockSpec, ContainerSpec, WorldSetup
+from causalmace.envs.craftworld.setup import BlockSpec, ContainerSpec, WorldSetup, creature_names
 from causalmace.envs.craftworld.world import FINAL_ORDER, RoomSpec
 from causalmace.envs.villagerbench import scoring
 from causalmace.envs.villagerbench.goals import EscapeGoal, Room
@@ -72,6 +77,47 @@ def kind_of(atom: dict[str, Any]) -> str:
     return "cross"
 
 
+SUMMON = "summon_"
+SUMMON_CMD = re.compile(r"^/summon\s+(?:minecraft:)?([a-z_]+)(?:\s+(.*?))?\s*(\{.*\})?\s*$")
+RELATIVE = re.compile(r"^~(-?\d*)\s+~(-?\d*)\s+~(-?\d*)$")
+SUMMON_FORM = "'/summon NAME', '/summon NAME _pos_' or '/summon NAME ~dx ~dy ~dz'"
+
+
+
+def summoned(item: dict[str, Any], rules: RuleSet, source: str = "", key: str = "") -> tuple[str, Pos] | None:
+    """The creature an ``init`` entry summons and its offset in the room, or None for a block.
+
+    ``summon_sheep`` at the entry's position, or a ``/summon`` command at ``_pos_`` (the entry's
+    position), ``~dx ~dy ~dz`` from it, or, with no position, at it.
+    """
+    name, p = item["name"], item["position"]
+    cmd = item.get("command") or ""
+    if name.startswith(SUMMON):
+        creature, at = name[len(SUMMON):], (0, 0, 0)
+        k = f"{key}.name"
+    elif cmd.lstrip().startswith("/summon"):
+        k = f"{key}.command"
+        m = SUMMON_CMD.match(cmd.strip())
+        if m is None:
+            raise UserError(f"bad summon command {cmd[:100]!r}", file=source, key=k, expected=SUMMON_FORM)
+        creature, where = m.group(1), (m.group(2) or "").strip()
+        rel = RELATIVE.match(where)
+        if where in ("", "_pos_", "~ ~ ~"):
+            at = (0, 0, 0)
+        elif rel is not None:
+            dx, dy, dz = (int(v) if v not in ("", "-") else 0 for v in rel.groups())
+            at = (dx, dy, dz)
+        else:
+            raise UserError(f"summon position {where[:50]!r} is not in the room", file=source, key=k,
+                            expected=SUMMON_FORM + " (a room has no fixed world coordinates)")
+    else:
+        return None
+    if creature not in creature_names(rules):
+        raise UserError(f"unknown creature {creature!r}", file=source, key=k,
+                        expected="a Minecraft 1.19.2 animal, e.g. sheep, cow, rabbit")
+    return creature, (p[0] + at[0], p[1] + at[1], p[2] + at[2])
+
+
 def _validate(atoms: Any, source: str, rules: RuleSet) -> list[dict[str, Any]]:
     if not isinstance(atoms, list):
         raise UserError("top level must be a list of atoms", file=source, expected="a JSON list")
@@ -91,7 +137,9 @@ def _validate(atoms: Any, source: str, rules: RuleSet) -> list[dict[str, Any]]:
                     raise UserError(f"bad position {p!r}", file=source, key=f"{ik}.position",
                                     expected="[x, y, z] integers")
                 name = item["name"]
-                if not name.startswith("summon_") and name != "air" and name not in rules.blocks:
+                if f == "init":
+                    summoned(item, rules, source, ik)
+                if not name.startswith(SUMMON) and name != "air" and name not in rules.blocks:
                     raise UserError(f"unknown block {name!r}", file=source, key=f"{ik}.name",
                                     expected="a Minecraft 1.19.2 block")
         for f in ("in", "out"):
@@ -398,6 +446,7 @@ class _Built:
     containers: list[ContainerSpec]
     trigger: Trigger
     room: Room
+    creatures: list[tuple[str, Pos]] = field(default_factory=list)
 
 
 def build_room(atom: dict[str, Any], index: int, place: Placement, frame: _Frame, rng: random.Random,
@@ -412,13 +461,17 @@ def build_room(atom: dict[str, Any], index: int, place: Placement, frame: _Frame
 
     cells: dict[Pos, BlockSpec] = {}
     containers: list[ContainerSpec] = []
+    creatures: list[tuple[str, Pos]] = []
     copies: dict[tuple[str, tuple[int, ...]], list[Pos]] = {}
     used = {tuple(i["position"]) for i in atom["init"]}
     free = [(x, 0, z) for x in (-1, 0, 1) for z in (-1, 0, 1) if (x, 0, z) not in used]
     rng.shuffle(free)
     for item in atom["init"]:
         name, p = item["name"], item["position"]
-        if name.startswith("summon_"):
+        creature = summoned(item, rules)
+        if creature is not None:
+            creatures.append((creature[0], at(list(creature[1]))))
+        if name.startswith(SUMMON):
             continue
         facing = item.get("axis") or FACING.get(str(item.get("facing", "")), "A")
         rnd = item.get("random", False)
@@ -457,7 +510,7 @@ def build_room(atom: dict[str, Any], index: int, place: Placement, frame: _Frame
     trigger = Trigger(f"room{index}", tuple(conds), tuple(effects), _get(atom, "type"), wait, index)
     room = Room(index, place.atom, center, trigger.id, tuple(at(list(c)) for c in EXIT),
                 str(_get(atom, "task_description")), place.kind)  # type: ignore[arg-type]
-    return _Built(cells, containers, trigger, room)
+    return _Built(cells, containers, trigger, room, creatures)
 
 
 def _effects(atom: dict[str, Any], place: Placement, frame: _Frame, copies: dict[tuple[str, tuple[int, ...]],
@@ -470,6 +523,8 @@ def _effects(atom: dict[str, Any], place: Placement, frame: _Frame, copies: dict
     for e in atom["effect"]:
         name, p = e["name"], e["position"]
         cmd = e.get("command", "")
+        if name.startswith(SUMMON) or cmd.lstrip().startswith("/summon"):
+            continue  # a creature: no block changes, no condition tests it
         for base in copies.get((name, tuple(p)), [at(p)]):
             cell = (base[0] + shift[0], base[1] + shift[1], base[2] + shift[2])
             if cmd:
@@ -516,6 +571,7 @@ def layout(atoms: list[dict[str, Any]], gen: Generated, seed: int, n_rooms: int,
             walls[(cx, y, cz + HALF)] = BARS
     cells: dict[Pos, BlockSpec] = {p: BlockSpec(n, p) for p, n in walls.items()}
     containers: list[ContainerSpec] = []
+    creatures: list[tuple[str, Pos]] = []
     triggers: list[Trigger] = []
     rooms: list[Room] = []
     for index, i in enumerate(order):
@@ -525,6 +581,7 @@ def layout(atoms: list[dict[str, Any]], gen: Generated, seed: int, n_rooms: int,
             if rules.interactive.get(b.name) == "door":  # a door is two blocks tall: its top takes the wall's place
                 cells.pop((p[0], p[1] + 1, p[2]), None)
         containers += built.containers
+        creatures += built.creatures
         triggers.append(built.trigger)
         rooms.append(built.room)
     for c in containers:
@@ -538,7 +595,7 @@ def layout(atoms: list[dict[str, Any]], gen: Generated, seed: int, n_rooms: int,
         sharing[c] += 1
     world = WorldSetup(
         ground_y=0, blocks=tuple(cells.values()),
-        containers=tuple(containers), spawn=tuple(starts),
+        containers=tuple(containers), creatures=tuple(creatures), spawn=tuple(starts),
         rooms=tuple(RoomSpec(r.center, r.exit_cells, (r.center[0], 0, r.center[2] - 3)) for r in rooms),
         start_items=tuple(sorted(start_items(gen.players).items())), ground_block="stone",
     )

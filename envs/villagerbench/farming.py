@@ -1,10 +1,20 @@
-"""VillagerBench farm-to-table cooking: 36 cakes and 64 rabbit stews, from ``farm_setting.json``."""
+"""VillagerBench farm-to-table cooking from ``farm_setting.json``: upstream's 36 cakes and 64 rabbit stews,
+and any other dish the 1.19.2 recipe or smelting tables make.
+
+A setting names its dish (``target``), its ingredient sources (every other string field, ``"ITEM in
+PLACE"`` as upstream writes them: ``"wheat": "hay_block in farm"``), its components (blocks, chests with
+items, and structures of ``farm_blue_print.json`` with their blocks and creatures) and its checkpoints.
+Cake and rabbit stew keep upstream's complexity table; another dish gets
+:func:`~causalmace.envs.villagerbench.scoring.dish_complexity` from its recipe tree.
+"""
 
 from __future__ import annotations
 
+import re
+from collections import deque
 from typing import Any
 
-from causalmace.envs.craftworld.setup import BlockSpec, ContainerSpec, WorldSetup
+from causalmace.envs.craftworld.setup import BlockSpec, ContainerSpec, WorldSetup, creature_names
 from causalmace.envs.villagerbench import scoring
 from causalmace.envs.villagerbench.goals import Checkpoint, CraftGoal
 from causalmace.errors import UserError
@@ -13,8 +23,67 @@ from causalmace.rules import Pos, RuleSet
 from causalmace.tasks import Task
 
 FACING = {"north": "N", "south": "S", "east": "E", "west": "W"}
-SOURCE_KEYS = ("milk", "wheat", "sugar", "cooked_rabbit", "baked_potato", "carrot", "brown_mushroom",
-               "bowl", "coal")
+RESERVED = ("name", "target", "component", "check_point")  # every other field names an ingredient source
+SOURCE = re.compile(r"^\s*(?:minecraft:)?([a-z0-9_]+)\s+in\s+([a-z0-9_]+(?:\s+[a-z0-9_]+)*)\s*$")
+SOURCE_FORM = "an ingredient source 'ITEM in PLACE', e.g. 'wheat in chest' or 'carrot in farm'"
+
+
+def steps_to(dish: str, rules: RuleSet) -> dict[str, int]:
+    """For each item, block or creature that leads to ``dish``: the fewest crafting, smelting and use rules
+    on the way. Harvesting a block or hunting a creature for its drop costs no step; a fuel counts as an
+    input of the smelting it feeds."""
+    smelted: dict[str, list[str]] = {}
+    for r in rules.smelting.values():
+        smelted.setdefault(r.output, []).append(r.input)
+    dropped: dict[str, list[str]] = {}
+    for d in rules.digging.values():
+        for item, _ in d.drops:
+            dropped.setdefault(item, []).append(d.block)
+    for e in rules.entities.values():
+        for item, _ in e.drops:
+            dropped.setdefault(item, []).append(e.entity)
+    used: dict[str, list[str]] = {}
+    for u in rules.uses.values():
+        used.setdefault(u.gives, []).append(u.item)
+    dist = {dish: 0}
+    queue: deque[str] = deque([dish])
+    while queue:  # 0-1 breadth-first search backwards from the dish
+        item = queue.popleft()
+        d = dist[item]
+        for src in dropped.get(item, ()):
+            if dist.get(src, d + 1) > d:
+                dist[src] = d
+                queue.appendleft(src)
+        made = [n for r in rules.recipes.get(item, ()) for n, _ in r.inputs]
+        fuel = list(rules.fuels) if item in smelted else []  # a smelting step burns fuel
+        for src in made + smelted.get(item, []) + fuel + used.get(item, []):
+            if src not in dist:
+                dist[src] = d + 1
+                queue.append(src)
+    return dist
+
+
+def _dish_complexity(sources: dict[str, str], target: str, rules: RuleSet, source: str, key: str) -> float:
+    """The generic complexity of a dish upstream has no table for (see ``scoring.dish_complexity``)."""
+    recipes = rules.recipes.get(target, ())
+    if not recipes and not any(r.output == target for r in rules.smelting.values()):
+        raise UserError(f"no recipe makes {target!r}", file=source, key=f"{key}.target",
+                        expected="a dish the 1.19.2 recipe or smelting tables make")
+    dist = steps_to(target, rules)
+    options = []
+    for field, text in sources.items():
+        m = SOURCE.match(text)
+        if m is None:
+            raise UserError(f"bad ingredient source {clip(text)}", file=source, key=f"{key}.{field}",
+                            expected=SOURCE_FORM)
+        item, place = m.group(1), m.group(2)
+        if item not in dist:
+            raise UserError(f"{item!r} does not lead to {target!r}", file=source, key=f"{key}.{field}",
+                            expected=f"an item, block or creature the recipe, smelting or use tables turn into "
+                                     f"{target}")
+        options.append(scoring.SourceOption(dist[item], place != "chest"))
+    inputs = len({n for n, _ in recipes[0].inputs}) if recipes else 1
+    return scoring.dish_complexity(options, inputs)
 
 
 def _pos(v: Any, source: str, key: str) -> Pos:
@@ -96,10 +165,16 @@ def load_farming(settings: Any, blueprints: Any, rules: RuleSet, source: str,
                         containers.append(ContainerSpec(spec.name, spec.pos, items))
                     else:
                         blocks.append(spec)
-                for e in bp.get("entities", []):
-                    p = e["position"]
-                    creatures.append((e["name"], (int(origin[0] + p[0]), int(origin[1] + p[1]),
-                                                  int(origin[2] + p[2]))))
+                for k, e in enumerate(bp.get("entities", [])):
+                    ek = f"{cname}.entities[{k}]"
+                    ename = _req(e, "name", blueprint_source, ek, str)
+                    if ename not in creature_names(rules):
+                        raise UserError(f"unknown creature {ename!r}", file=blueprint_source, key=f"{ek}.name",
+                                        expected="a Minecraft 1.19.2 animal")
+                    p = _req(e, "position", blueprint_source, ek, list)
+                    _pos(p, blueprint_source, f"{ek}.position")  # a creature may stand between cells
+                    creatures.append((ename, (int(origin[0] + p[0]), int(origin[1] + p[1]),
+                                              int(origin[2] + p[2]))))
             else:
                 raise UserError(f"unknown component type {ctype!r}", file=source, key=f"{ck}.type",
                                 expected="'block' or 'structure'")
@@ -111,11 +186,20 @@ def load_farming(settings: Any, blueprints: Any, rules: RuleSet, source: str,
                 float(_req(cp, "score", source, pk, (int, float))),
                 tuple(x for x in _req(cp, "sub_check_point", source, pk, list) if x != cp["name"]),
             ))
-        sources = {k: v for k, v in s.items() if k in SOURCE_KEYS}
-        try:
-            complexity = scoring.farming_complexity(sources, target)
-        except ValueError as e:
-            raise UserError(str(e), file=source, key=key, expected="VillagerBench ingredient sources") from None
+        sources = {}
+        for k, v in s.items():
+            if k in RESERVED:
+                continue
+            if not isinstance(v, str):
+                raise UserError(f"wrong type {type(v).__name__}", file=source, key=f"{key}.{k}", expected=SOURCE_FORM)
+            sources[k] = v
+        if target in scoring.UPSTREAM_DISHES:
+            try:
+                complexity = scoring.farming_complexity(sources, target)
+            except ValueError as e:
+                raise UserError(str(e), file=source, key=key, expected="VillagerBench ingredient sources") from None
+        else:
+            complexity = _dish_complexity(sources, target, rules, source, key)
         world = WorldSetup(
             ground_y=0, blocks=tuple(blocks), containers=tuple(containers), creatures=tuple(creatures),
             spawn=tuple((x, 0, 2) for x in (0, 1, -1, 2, -2, 3, -3, 4)),

@@ -230,6 +230,38 @@ def farming_complexity(sources: Mapping[str, str], target: str) -> float:
     return float(complexity)
 
 
+UPSTREAM_DISHES = frozenset(_FARM_OPTIONS)  # the dishes upstream's judger has an option table for
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOption:
+    """One ingredient source of a dish upstream has no table for, as the recipe tables place it.
+
+    ``steps``: crafting, smelting and use rules from the source's item to the dish (harvesting a block or
+    hunting a creature for its drop is no step); ``in_world``: the item is gathered from the world (a
+    farm, a pasture, a mine) rather than taken from a chest.
+    """
+
+    steps: int
+    in_world: bool
+
+
+def dish_complexity(options: Sequence[SourceOption], inputs: int) -> float:
+    """Complexity of a dish outside upstream's table: ``C = B + sum_i k_i``.
+
+    It follows upstream's shape (a per-dish base plus each ingredient's option index):
+    ``B`` is the number of ingredient sources the setting names (upstream's bases, 3 for cake and 6 for
+    rabbit stew, are exactly their number of ingredient fields), or, when it names none, ``inputs``, the
+    distinct inputs of the dish's recipe; at least 1. An option's index ``k_i = max(0, steps - 1) +
+    in_world``: every rule beyond the one that makes the dish and every trip out of the house makes a
+    later option. On cake's chest options this gives upstream's indexes (milk_bucket 0, bucket 1,
+    iron_ingot 2, wheat 0, hay_block 1, sugar 0, sugar_cane 1); upstream ranks its farm options a step
+    higher than this does, which is why cake and rabbit stew keep upstream's table.
+    """
+    base = len(options) if options else inputs
+    return float(max(1, base) + sum(max(0, o.steps - 1) + int(o.in_world) for o in options))
+
+
 def farming_t_max(complexity: float) -> float:
     """Action-time budget for a farming task: 40 seconds per unit of complexity."""
     return 40.0 * complexity

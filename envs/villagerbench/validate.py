@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from causalmace.envs.villagerbench.farming import SOURCE_KEYS
+from causalmace.envs.villagerbench.farming import RESERVED, SOURCE_FORM
 from causalmace.errors import UserError
 from causalmace.inputs import clip
 from causalmace.limits import (
@@ -125,9 +125,11 @@ def check_farming(data: Any, source: str) -> None:
         names.append(name)
         key = name
         text(s.get("target"), source, f"{key}.target", 100)
-        for k in SOURCE_KEYS:
-            if k in s:
-                text(s[k], source, f"{key}.{k}", 200)
+        for k, v in s.items():  # every other field names an ingredient source
+            if k not in RESERVED:
+                text(k, source, f"{key}.{str(k)[:100]}", 100)
+                if not isinstance(v, str) or len(v) > 200:
+                    raise _fail(f"bad ingredient source {clip(v)}", source, f"{key}.{k}", SOURCE_FORM)
         for j, c in enumerate(_items(s.get("component"), source, f"{key}.component")):
             ck = f"{key}.component[{j}]"
             c = _mapping(c, source, ck)
