@@ -109,12 +109,16 @@ def tasks_list(
     env: Annotated[str | None, typer.Option(help="any registered env id (see 'causalmace envs')")] = None,
     agents: Annotated[int, typer.Option(min=1, max=limits.MAX_AGENTS,
                                         help="team size (escape runs depend on it)")] = 1,
+    data: Annotated[Path | None, typer.Option(help="a task file in the upstream format of --suite")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """The runs of an env (by default VillagerBench's three suites), with their ids."""
+    if data is not None and suite is SuiteChoice.all and env is None:
+        raise UserError("--data needs one suite", key="--suite", expected="construction, farming or escape")
+    extra = {"data": data} if data is not None else {}
     rows = []
     for s, env_id in _envs(suite, env):
-        for t in registry.tasks(env_id, agents=agents):
+        for t in registry.tasks(env_id, agents=agents, **extra):
             rows.append({"id": t.id, "suite": t.suite or s, "env": env_id, "t_max": round(t.t_max, 1),
                          "min_agents": t.min_agents, "description": t.description[:100]})
     if json_out:

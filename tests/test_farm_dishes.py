@@ -116,6 +116,12 @@ def test_tasks_check_solves_every_dish(dishes: Path, capsys: pytest.CaptureFixtu
         assert check_task(FARM, t).solved
 
 
+def test_tasks_list_shows_a_files_dishes(dishes: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["tasks", "list", "--suite", "farming", "--data", str(dishes), "--json"])
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == len(DISHES) and all(r["t_max"] > 0 for r in rows)
+
+
 @pytest.mark.parametrize("task", ["mushroom_stew_0", "cooked_beef_0"])
 def test_an_episode_finishes_a_dish(task: str, dishes: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
