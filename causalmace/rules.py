@@ -161,31 +161,25 @@ class RuleSet:
         return options[0]
 
     def relevant(self, items: Iterable[str]) -> list[RuleRef]:
-        """Rules that mention any of ``items`` as input or output: the candidates to intervene on."""
+        """Rules that mention any of ``items`` as input or output: the candidates to intervene on.
+
+        In table order (recipes, smelting, fuels, digging, uses, then triggers). The tables are looked
+        up in an index by item (:func:`_table_index`): the refiner and the rules text ask this per edge.
+        """
+        refs, by_item = _table_index(self)
         wanted = set(items)
-        refs: list[RuleRef] = []
-        for out, options in self.recipes.items():
-            for i, r in enumerate(options):
-                if out in wanted or any(n in wanted for n, _ in r.inputs) or r.station in wanted:
-                    refs.append(RuleRef("recipe", out, i))
-        for inp, s in self.smelting.items():
-            if inp in wanted or s.output in wanted:
-                refs.append(RuleRef("smelt", inp))
-        for f in self.fuels:
-            if f in wanted:
-                refs.append(RuleRef("fuel", f))
-        for b, d in self.digging.items():
-            if (b in wanted or (d.tools and wanted & d.tools)) and d.tools is not None:
-                refs.append(RuleRef("dig", b))
-        for (it, ent), u in self.uses.items():
-            if it in wanted or u.gives in wanted or ent in wanted:
-                refs.append(RuleRef("use", f"{it}@{ent}"))
+        hits: set[int] = set()
+        for name in wanted:
+            found = by_item.get(name)
+            if found:
+                hits.update(found)
+        out = [refs[i] for i in sorted(hits)]
         for t in self.triggers:
             if any(c.block in wanted for c in t.conditions):
-                refs.append(RuleRef("trigger", t.id))
+                out.append(RuleRef("trigger", t.id))
         if "support" in wanted:
-            refs.append(RuleRef("support", "placement"))
-        return refs
+            out.append(RuleRef("support", "placement"))
+        return out
 
     # ---- interventions ----------------------------------------------------------------------
     def mentions(self, ref: RuleRef, item: str) -> bool:
@@ -252,3 +246,44 @@ class RuleSet:
         if ref.kind == "support":
             return replace(self, needs_support=False)
         raise ValueError(f"unknown rule kind {ref.kind!r}")
+
+
+_Tables = tuple[Mapping, Mapping, Mapping, Mapping, Mapping]
+_TABLE_INDEX: dict[tuple[int, ...], tuple[_Tables, list[RuleRef], dict[str | None, tuple[int, ...]]]] = {}
+
+
+def _table_index(rules: RuleSet) -> tuple[list[RuleRef], dict[str | None, tuple[int, ...]]]:
+    """Every table rule :meth:`RuleSet.relevant` can name, in table order, and for each item the rules
+    that mention it. Kept by the tables' identity, so a copy that changes only its triggers (or another
+    table) shares the rest; the tables are never changed in place (:meth:`RuleSet.changed` copies)."""
+    tables = (rules.recipes, rules.smelting, rules.fuels, rules.digging, rules.uses)
+    key = tuple(map(id, tables))
+    hit = _TABLE_INDEX.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], tables, strict=True)):
+        return hit[1], hit[2]
+    refs: list[RuleRef] = []
+    mentions: dict[str | None, list[int]] = {}
+
+    def add(ref: RuleRef, names: Iterable[str | None]) -> None:
+        i = len(refs)
+        refs.append(ref)
+        for n in dict.fromkeys(names):
+            mentions.setdefault(n, []).append(i)
+
+    for out, options in rules.recipes.items():
+        for i, r in enumerate(options):
+            add(RuleRef("recipe", out, i), [out, *(n for n, _ in r.inputs), r.station])
+    for inp, sm in rules.smelting.items():
+        add(RuleRef("smelt", inp), [inp, sm.output])
+    for f in rules.fuels:
+        add(RuleRef("fuel", f), [f])
+    for b, d in rules.digging.items():
+        if d.tools is not None:
+            add(RuleRef("dig", b), [b, *sorted(d.tools)])
+    for (it, ent), u in rules.uses.items():
+        add(RuleRef("use", f"{it}@{ent}"), [it, u.gives, ent])
+    if len(_TABLE_INDEX) >= 64:
+        _TABLE_INDEX.clear()
+    by_item = {n: tuple(v) for n, v in mentions.items()}
+    _TABLE_INDEX[key] = (tables, refs, by_item)
+    return refs, by_item

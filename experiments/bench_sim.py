@@ -7,9 +7,16 @@ chest on a construction site. Every list is balanced (what is taken is put back)
 Walks are real: a route over the voxel grid, cached by start, goal and world version. A separate
 "detour" line walks round a wall with the route cache off, so each walk is a fresh search.
 
+Realistic worlds too: the largest farm, the largest construction site with its structure standing (the
+world a late step of the build sees), and a four-room escape run with its walls, doors and triggers.
+Then whole episodes (plan, refine in forks, schedule, act with the scripted agent, write the trace):
+every simulated action counted, in the episode itself and in the refiner's and the lower bound's
+copies, as actions per second inside the simulator and per second of the episode's wall time.
+
     python experiments/bench_sim.py --actions 200000
     python experiments/bench_sim.py --profile   # where apply() spends its time
     python experiments/bench_sim.py --detour 3000   # also time uncached walks round a wall
+    python experiments/bench_sim.py --episodes 10   # episodes per suite (0: none)
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ if TYPE_CHECKING:
 
 FARMING = "craftworld/VillagerBench-Farming-v0"
 CONSTRUCTION = "craftworld/VillagerBench-Construction-v0"
+ESCAPE = "craftworld/VillagerBench-Escape-v0"
 
 SIDES: tuple[Pos, ...] = ((1, 0, 0), (-1, 0, 0), (0, 0, 1), (0, 0, -1))
 Workload = tuple["CraftWorldEnv", str, list[A.Action]]
@@ -129,12 +137,108 @@ def detour_workload() -> Workload:
     return env, agent, actions
 
 
+def largest_construction_workload() -> Workload:
+    """The construction task with the most blocks, its structure standing, and the site workload by the chest."""
+    from causalmace.envs.craftworld.world import Block
+
+    tasks = _tasks("construction")
+    task = max(tasks, key=lambda t: (len(t.goal.target), t.id))
+    env: CraftWorldEnv = registry.make(CONSTRUCTION, task=task)
+    env.reset(seed=0)
+    for pos, (name, facing) in sorted(task.goal.target.items()):
+        env.state.set_block(pos, Block(name, facing))
+    agent = env.agents[0]
+    chest = min(env.state.containers)
+    stand = _free_beside(env, chest)
+    env.apply(agent, A.NavigateTo(x=stand[0], y=stand[1], z=stand[2]))
+    spot = _free_beside(env, chest, {stand})
+    far = _free_beside(env, stand, {spot, chest})
+    actions: list[A.Action] = [
+        A.WithdrawItem(item_name="dirt", item_count=2),
+        A.PlaceBlock(item_name="dirt", x=spot[0], y=spot[1], z=spot[2]),
+        A.MineBlock(x=spot[0], y=spot[1], z=spot[2]),
+        A.StoreItem(item_name="dirt", item_count=2),
+        A.NavigateTo(x=far[0], y=far[1], z=far[2]),
+        A.FetchContainerContents(item_name="chest"),
+        A.NavigateTo(x=stand[0], y=stand[1], z=stand[2]),
+    ]
+    return env, agent, actions
+
+
+def escape_workload(rooms: int = 4) -> Workload:
+    """The first escape run with ``rooms`` rooms: walk to the first room's controls and use them (a lever
+    flipped twice, a button pressed, a plate stepped on), triggers watched after every action."""
+    from causalmace.envs.villagerbench.suites import load_tasks
+
+    tasks = [t for t in load_tasks("escape", n_agents=3) if t.id.startswith(f"escape_{rooms}r_")]
+    env: CraftWorldEnv = registry.make(ESCAPE, task=tasks[0], agents=3)
+    env.reset(seed=0)
+    agent = env.agents[0]
+    here = env.state.agents[agent].pos
+    home = (int(round(here[0])), int(round(here[1])), int(round(here[2])))
+    actions: list[A.Action] = []
+    trigger = env.rules.triggers[0]
+    for c in trigger.conditions:
+        kind = env.rules.interactive.get(c.block)
+        if kind == "plate":
+            actions += [A.NavigateTo(x=c.pos[0], y=c.pos[1], z=c.pos[2])]
+        elif kind in ("lever", "button"):
+            actions += [A.ToggleAction(item_name=c.block, x=c.pos[0], y=c.pos[1], z=c.pos[2])] * (
+                2 if kind == "lever" else 1)
+    actions += [A.ScanNearbyEntities(item_name=trigger.conditions[0].block, radius=8),
+                A.NavigateTo(x=home[0], y=home[1], z=home[2])]
+    return env, agent, actions
+
+
 def workloads(n_tasks: int) -> list[Workload]:
     """Small and large farms (large ones hold a few hundred blocks), and construction sites."""
     farms = _tasks("farming")
     big = max(range(len(farms)), key=lambda i: len(farms[i].world.blocks))
     farm_ix = sorted({*range(n_tasks - 1), big})
-    return [farming_workload(i) for i in farm_ix] + [construction_workload(i) for i in range(n_tasks)]
+    return ([farming_workload(i) for i in farm_ix] + [construction_workload(i) for i in range(n_tasks)]
+            + [largest_construction_workload(), escape_workload(4)])
+
+
+def episodes(per_suite: int) -> list[tuple[str, int, int, float, float]]:
+    """Whole episodes, with the trace written: (suite, episodes, actions, s inside the simulator, wall s).
+
+    Every ``apply`` counts, the episode's own and those in the refiner's and the lower bound's copies.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from causalmace.cli import resolve_config
+    from causalmace.config import load_config
+    from causalmace.envs.craftworld.env import CraftWorldEnv as Env
+    from causalmace.runner import run_episode
+
+    counted = {"n": 0, "s": 0.0}
+    apply = Env.apply
+
+    def timed(self: Env, agent: str, action: A.Action) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return apply(self, agent, action)
+        finally:
+            counted["s"] += time.perf_counter() - t0
+            counted["n"] += 1
+
+    out: list[tuple[str, int, int, float, float]] = []
+    Env.apply = timed  # type: ignore[method-assign]
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for suite in ("construction", "farming", "escape"):
+                path = resolve_config(f"villagerbench/{suite}")
+                ids = [t.id for t in _tasks(suite)]
+                chosen = ids[:: max(1, len(ids) // per_suite)][:per_suite]
+                counted["n"], counted["s"] = 0, 0.0
+                t0 = time.perf_counter()
+                for tid in chosen:
+                    run_episode(load_config(path, task=tid), Path(tmp) / f"{suite}-{tid}")
+                out.append((suite, len(chosen), counted["n"], counted["s"], time.perf_counter() - t0))
+    finally:
+        Env.apply = apply  # type: ignore[method-assign]
+    return out
 
 
 def run_actions(loads: Sequence[Workload], n: int) -> tuple[float, int, int]:
@@ -168,6 +272,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--tasks", type=int, default=3, help="tasks per suite")
     p.add_argument("--profile", action="store_true", help="print cProfile's top functions for the actions")
     p.add_argument("--detour", type=int, default=0, help="also time this many actions of uncached walks")
+    p.add_argument("--episodes", type=int, default=6, help="whole episodes per suite (0: none)")
     args = p.parse_args(argv)
 
     loads = workloads(args.tasks)
@@ -201,6 +306,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     fsecs = run_forks(fresh, n_forks)
     print(f"forks: {n_forks} in {fsecs:.3f} s")
     print(f"forks/s: {n_forks / fsecs:.0f}")
+    for env, _, _ in fresh[-2:]:
+        k = max(1, args.forks // 4)
+        rate = k / run_forks([(env, "", [])], k)
+        print(f"  {env.task.id:<16} forks/s: {rate:>9.0f}  blocks: {len(env.state.blocks)}")
+    if args.episodes:
+        print("whole episodes (scripted agents, trace written; refiner and lower-bound copies included):")
+        for suite, n_ep, n_act, in_sim, wall in episodes(args.episodes):
+            print(f"  {suite:<13} episodes: {n_ep:>3}  actions: {n_act:>7}  actions/s in the simulator: "
+                  f"{n_act / in_sim:>8.0f}  actions/s of episode wall time: {n_act / wall:>7.0f}")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,9 @@ HEADROOM_UP = 8  # blocks above the higher end a search may climb
 MAX_NODES = 30_000  # cells a search may settle before it gives up
 MAX_FALL = 64  # how far an agent with nothing under it falls before the world is considered bottomless
 CACHE_SIZE = 20_000
+FLOOD_SLACK = 6  # blocks a flood reaches past the box of the failed search that asked for it
+FLOOD_VERSIONS = 64  # world versions whose floods are kept
+FLOOD_STARTS = 64  # floods kept per world version
 SQRT2 = math.sqrt(2.0)
 CLIMBABLE = frozenset({"ladder", "vine", "scaffolding", "twisting_vines", "twisting_vines_plant", "weeping_vines",
                        "weeping_vines_plant", "cave_vines", "cave_vines_plant"})
@@ -296,7 +299,7 @@ def _box(a: Pos, b: Pos) -> tuple[Pos, Pos]:
             (max(a[0], b[0]) + MARGIN, max(a[1], b[1]) + HEADROOM_UP, max(a[2], b[2]) + MARGIN))
 
 
-def find_route(grid: Grid, start: Pos, goal: Pos) -> Route | None:
+def find_route(grid: Grid, start: Pos, goal: Pos, floods: Floods | None = None) -> Route | None:
     """The cheapest walk from ``start`` to stand at ``goal``, or None."""
     start = grid.settle(start)
     if start == goal:
@@ -312,10 +315,16 @@ def find_route(grid: Grid, start: Pos, goal: Pos) -> Route | None:
         dx, dz, dy = abs(c[0] - gx), abs(c[2] - gz), gy - c[1]
         return (dx + k * dz if dx > dz else dz + k * dx) + (dy * climb if dy > 0 else -dy)
 
-    return search(grid, start, goal.__eq__, h, _box(start, goal))
+    box = _box(start, goal)
+    if floods is not None and floods.ruled_out(grid, start, box, goal.__eq__, goal):
+        return None
+    route = search(grid, start, goal.__eq__, h, box)
+    if route is None and floods is not None:
+        floods.learn(grid, start, box)
+    return route
 
 
-def find_approach(grid: Grid, start: Pos, target: Pos, reach: float) -> Route | None:
+def find_approach(grid: Grid, start: Pos, target: Pos, reach: float, floods: Floods | None = None) -> Route | None:
     """The cheapest walk from ``start`` to some cell within ``reach`` of ``target``, or None."""
     start = grid.settle(start)
     tx, ty, tz = target
@@ -330,7 +339,93 @@ def find_approach(grid: Grid, start: Pos, target: Pos, reach: float) -> Route | 
     def h(c: Pos) -> float:
         return max(0.0, math.sqrt((c[0] - tx) ** 2 + (c[1] - ty) ** 2 + (c[2] - tz) ** 2) - reach)
 
-    return search(grid, start, near, h, _box(start, target))
+    box = _box(start, target)
+    if floods is not None and floods.ruled_out(grid, start, box, near):
+        return None
+    route = search(grid, start, near, h, box)
+    if route is None and floods is not None:
+        floods.learn(grid, start, box)
+    return route
+
+
+def _inside(inner: tuple[Pos, Pos], outer: tuple[Pos, Pos]) -> bool:
+    (a0, a1), (b0, b1) = inner, outer
+    return all(b0[i] <= a0[i] and a1[i] <= b1[i] for i in range(3))
+
+
+class Floods:
+    """Every cell reachable from a start inside a box, for one world version: a goal outside them is not.
+
+    A search that finds no way explores all it can reach inside its box before it gives up, and the
+    next question (the next cell around the same target, from the same spot) would explore it all
+    again. The next question from a start whose search failed floods from there over a somewhat larger
+    box, kept (and grown over a later box that sticks out of it); a search whose box lies inside it and
+    whose goal the flood never reached is answered None at once. That answer is exact: what a search can
+    reach inside its box, the flood reached inside the larger one. A goal the flood did reach is searched
+    as before, so every route found is the one the search finds.
+    """
+
+    def __init__(self, version: int, size: int) -> None:
+        self.version = version
+        self.size = size
+        self._by_start: dict[Pos, tuple[tuple[Pos, Pos], frozenset[Pos]] | None] = {}
+        self._failed: dict[Pos, tuple[Pos, Pos]] = {}  # starts with one failed search, and its box
+
+    def ruled_out(self, grid: Grid, start: Pos, box: tuple[Pos, Pos], done: Callable[[Pos], bool],
+                  goal: Pos | None = None) -> bool:
+        """Whether no cell ``done`` accepts can be reached from ``start`` inside ``box``."""
+        if start in self._by_start:
+            known = self._by_start[start]
+            if known is None:  # too big to flood
+                return False
+            if not _inside(box, known[0]):
+                known = self._flood(grid, start, _union(known[0], box))
+                if known is None:
+                    return False
+        else:
+            failed = self._failed.get(start)
+            if failed is None:
+                return False
+            known = self._flood(grid, start, _union(failed, box))  # a second question after a failure
+            if known is None:
+                return False
+        cells = known[1]
+        if goal is not None:
+            return goal not in cells
+        return not any(done(c) for c in cells)
+
+    def learn(self, grid: Grid, start: Pos, box: tuple[Pos, Pos]) -> None:
+        """A search from ``start`` inside ``box`` found no way: the next question from there floods first."""
+        if start not in self._by_start and start not in self._failed:
+            if len(self._failed) >= self.size:
+                self._failed.clear()
+            self._failed[start] = box
+
+    def _flood(self, grid: Grid, start: Pos, box: tuple[Pos, Pos]) -> tuple[tuple[Pos, Pos], frozenset[Pos]] | None:
+        if start not in self._by_start and len(self._by_start) >= self.size:
+            self._by_start.clear()
+        (x0, y0, z0), (x1, y1, z1) = box
+        s = FLOOD_SLACK
+        big = ((x0 - s, y0 - s, z0 - s), (x1 + s, y1 + s, z1 + s))
+        (x0, y0, z0), (x1, y1, z1) = big
+        seen = {start}
+        todo = [start]
+        moves = grid.moves
+        while todo:
+            a = todo.pop()
+            for n, _ in moves(a):
+                if n not in seen and x0 <= n[0] <= x1 and y0 <= n[1] <= y1 and z0 <= n[2] <= z1:
+                    seen.add(n)
+                    if len(seen) > MAX_NODES:  # too big to keep: searches from here go on as before
+                        self._by_start[start] = None
+                        return None
+                    todo.append(n)
+        known = self._by_start[start] = (big, frozenset(seen))
+        return known
+
+
+def _union(a: tuple[Pos, Pos], b: tuple[Pos, Pos]) -> tuple[Pos, Pos]:
+    return (tuple(map(min, a[0], b[0])), tuple(map(max, a[1], b[1])))  # type: ignore[return-value]
 
 
 class Paths:
@@ -342,8 +437,20 @@ class Paths:
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self.size = size
         self._cache: dict[tuple[object, ...], Route | None] = {}
+        self._floods: dict[int, Floods] = {}  # by world version
         self.hits = 0
         self.misses = 0
+
+    def floods(self, state: WorldState) -> Floods | None:
+        """What failed searches at this world version learnt (None with the cache off)."""
+        if self.size <= 0:
+            return None
+        f = self._floods.get(state.version)
+        if f is None:
+            if len(self._floods) >= FLOOD_VERSIONS:
+                self._floods.clear()
+            f = self._floods[state.version] = Floods(state.version, FLOOD_STARTS)
+        return f
 
     def route(self, state: WorldState, rules: RuleSet, start: Pos, goal: Pos) -> Route | None:
         key = (state.version, start, goal)
@@ -352,7 +459,7 @@ class Paths:
             self.hits += 1
             return cache[key]
         self.misses += 1
-        r = find_route(Grid(state, rules), start, goal)
+        r = find_route(Grid(state, rules), start, goal, self.floods(state))
         self._keep(key, r)
         return r
 
@@ -363,7 +470,7 @@ class Paths:
             self.hits += 1
             return cache[key]
         self.misses += 1
-        r = find_approach(Grid(state, rules), start, target, reach)
+        r = find_approach(Grid(state, rules), start, target, reach, self.floods(state))
         self._keep(key, r)
         return r
 
@@ -375,4 +482,4 @@ class Paths:
         self._cache[key] = r
 
 
-__all__ = ["CLIMBABLE", "MAX_DROP", "Grid", "Paths", "Route", "find_approach", "find_route", "heuristic"]
+__all__ = ["CLIMBABLE", "MAX_DROP", "Floods", "Grid", "Paths", "Route", "find_approach", "find_route", "heuristic"]

@@ -8,6 +8,7 @@ refusal then names the room whose way out is shut.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from causalmace.envs.craftworld.lanes import closed_between
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from causalmace.envs.craftworld.env import CraftWorldEnv
 
 BUTTON_PULSE = 1.0
+_MISSING = object()
 LAND_RADIUS = 3  # how far from its target a teleported agent may land when the target cell is taken
 
 
@@ -53,50 +55,112 @@ def condition_now(env: CraftWorldEnv, cond: Any, now: float) -> bool:
 def partial(t: Trigger, ts: TriggerState) -> float:
     """Upstream's ``calculate_score`` for an unsolved room: per sub-event the most conditions ever met at
     once, summed over the sub-events but the final one, over their conditions."""
-    counts: dict[int, set[Pos]] = {}
-    for c in t.conditions:
-        if c.order < FINAL_ORDER:
-            counts.setdefault(c.order, set()).add(c.pos)
-    total = sum(len(v) for v in counts.values())
+    return _partial(_watch(t).counted, ts.best_by_order)
+
+
+def _partial(counted: tuple[tuple[int, int], ...], best: dict[int, int]) -> float:
+    total = sum(n for _, n in counted)
     if total == 0:
         return 0.0
-    return sum(min(ts.best_by_order.get(o, 0), len(v)) for o, v in counts.items()) / total
+    return sum(min(best.get(o, 0), n) for o, n in counted) / total
+
+
+@dataclass(frozen=True, slots=True)
+class _Watch:
+    """What a trigger's update reads, worked out once per trigger rather than on every action."""
+
+    trigger: Trigger
+    conds: tuple[tuple[tuple[str, Pos], str, Pos, str, int], ...]  # (key, block, pos, state, order)
+    counted: tuple[tuple[int, int], ...]  # (order, distinct cells) of the sub-events that earn credit
+    final: tuple[tuple[str, Pos], ...]  # the keys of the last sub-event
+
+
+_WATCHES: dict[int, _Watch] = {}
+
+
+def _watch(t: Trigger) -> _Watch:
+    w = _WATCHES.get(id(t))
+    if w is not None and w.trigger is t:
+        return w
+    cells: dict[int, set[Pos]] = {}
+    for c in t.conditions:
+        if c.order < FINAL_ORDER:
+            cells.setdefault(c.order, set()).add(c.pos)
+    top = max((c.order for c in t.conditions), default=0)
+    w = _Watch(t, tuple(((c.block, c.pos), c.block, c.pos, c.state, c.order) for c in t.conditions),
+               tuple((o, len(v)) for o, v in cells.items()),
+               tuple((c.block, c.pos) for c in t.conditions if c.order == top))
+    if len(_WATCHES) > 4096:
+        _WATCHES.clear()
+    _WATCHES[id(t)] = w
+    return w
 
 
 def update(env: CraftWorldEnv, now: float) -> None:
-    """Watch every unsolved room's conditions at ``now`` and fire the rooms whose conditions hold."""
+    """Watch every unsolved room's conditions at ``now`` and fire the rooms whose conditions hold.
+
+    Each condition reads as :func:`condition_now` does; the players' cells are worked out once per
+    call, and each trigger's conditions are laid out once (:func:`_watch`), as this runs after every action.
+    """
+    st = env.state
+    blocks, ground_y = st.blocks, st.ground_y
+    interactive = env.rules.interactive
+    feet: set[Pos] | None = None
     for t in env.rules.triggers:
-        ts = ensure(env, t)
+        ts = st.triggers.get(t.id)
+        if ts is None:
+            ts = ensure(env, t)
         if ts.fired:
             continue
         if not t.conditions:
             fire(env, t, ts, now)
+            feet = None
             continue
-        keys = [(c.block, c.pos) for c in t.conditions]
-        lowest = min((c.order for c, k in zip(t.conditions, keys, strict=True) if not ts.registered.get(k)),
-                     default=None)
-        live = 0
+        w = _watch(t)
+        registered, last_true = ts.registered, ts.last_true
+        lowest = min((o for k, _, _, _, o in w.conds if not registered.get(k)), default=None)
         by_order: dict[int, set[Pos]] = {}
-        for c, k in zip(t.conditions, keys, strict=True):
-            if condition_now(env, c, now):
-                live += 1
-                by_order.setdefault(c.order, set()).add(c.pos)
-                ts.last_true[k] = now
-                if lowest is not None and c.order <= lowest:
-                    ts.registered[k] = True
+        for k, block, pos, state, order in w.conds:
+            b = blocks.get(pos, _MISSING)
+            if b is _MISSING:
+                name = st.ground_block if pos[1] < ground_y else None
+            else:
+                name = None if b is None else b.name
+            if name != block:
+                continue
+            if state != "present":
+                real = None if b is _MISSING else b  # None: the ground, never powered, pressed nor open
+                kind = interactive.get(name)
+                if kind == "plate":
+                    if feet is None:
+                        feet = {cell(a.pos) for a in st.agents.values()}
+                    if pos not in feet:
+                        continue
+                elif kind == "button":
+                    if not now - (-1e9 if real is None else real.pressed_at) <= BUTTON_PULSE:
+                        continue
+                elif state == "open":
+                    if real is None or not real.open:
+                        continue
+                elif real is None or not real.powered:
+                    continue
+            by_order.setdefault(order, set()).add(pos)
+            last_true[k] = now
+            if lowest is not None and order <= lowest:
+                registered[k] = True
+        best = ts.best_by_order
         for o, cells in by_order.items():
-            if len(cells) > ts.best_by_order.get(o, 0):
-                ts.best_by_order[o] = len(cells)
-        ts.best_fraction = max(ts.best_fraction, partial(t, ts))
+            if len(cells) > best.get(o, 0):
+                best[o] = len(cells)
+        ts.best_fraction = max(ts.best_fraction, _partial(w.counted, best))
         if t.mode == "or":
-            ok = any(ts.registered.get(k) for k in keys)
+            ok = any(registered.get(k) for k, *_ in w.conds)
         else:
-            top = max(c.order for c in t.conditions)
-            final = [k for c, k in zip(t.conditions, keys, strict=True) if c.order == top]
-            ok = all(ts.registered.get(k) for k in keys) and all(
-                now - ts.last_true.get(k, -1e9) <= t.wait_interval for k in final)
+            ok = all(registered.get(k) for k, *_ in w.conds) and all(
+                now - last_true.get(k, -1e9) <= t.wait_interval for k in w.final)
         if ok:
             fire(env, t, ts, now)
+            feet = None  # its effects may have moved players
 
 
 def land(env: CraftWorldEnv, target: Pos) -> Pos:

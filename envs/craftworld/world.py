@@ -88,6 +88,9 @@ class WorldState:
     passable: frozenset[str] = frozenset()
     version: int = field(default_factory=_fresh)  # what one walks through and on: routes are cached by it
     busy_cells: dict[Pos, tuple[str, float]] = field(default_factory=dict)  # cell -> (agent, until) being dug
+    # names of the blocks that change in place (levers, buttons, doors): a copy shares every other Block
+    # object with its original, as those are only ever replaced. None: a copy copies every block.
+    mutable: frozenset[str] | None = None
 
     def block(self, pos: Pos) -> Block | None:
         if pos in self.blocks:
@@ -127,6 +130,8 @@ class WorldState:
     def set_open(self, pos: Pos, block: Block, open_: bool) -> None:
         """Open or shut the door, gate or trapdoor ``block`` at ``pos``."""
         was = self._content(pos)
+        if self.mutable is not None and block.name not in self.mutable and self.blocks.get(pos) is block:
+            block = self.blocks[pos] = Block(block.name, block.facing, block.powered, block.open, block.pressed_at)
         block.open = open_
         self.touch(pos, was)
 
@@ -150,11 +155,23 @@ class WorldState:
         return None
 
     def copy(self) -> WorldState:
-        """A deep copy by hand: forking is on the causal refiner's hot path."""
+        """A copy by hand: forking is on the causal refiner's hot path.
+
+        With ``mutable`` set, blocks are copied on write: the copy shares the Block objects that are only
+        ever replaced (:meth:`set_block`) and gets its own of those that change in place.
+        """
+        mutable = self.mutable
+        if mutable is None:
+            blocks = {p: None if b is None else Block(b.name, b.facing, b.powered, b.open, b.pressed_at)
+                      for p, b in self.blocks.items()}
+        else:
+            blocks = dict(self.blocks)
+            for p in [p for p, b in blocks.items() if b is not None and b.name in mutable]:
+                b = blocks[p]
+                blocks[p] = Block(b.name, b.facing, b.powered, b.open, b.pressed_at)  # type: ignore[union-attr]
         return WorldState(
             ground_y=self.ground_y, ground_block=self.ground_block,
-            blocks={p: None if b is None else Block(b.name, b.facing, b.powered, b.open, b.pressed_at)
-                    for p, b in self.blocks.items()},
+            blocks=blocks,
             containers={p: Container(c.name, dict(c.items), c.lock) for p, c in self.containers.items()},
             creatures={i: Creature(c.name, c.pos, c.health, c.alive) for i, c in self.creatures.items()},
             agents={n: AgentState(a.name, a.pos, dict(a.inventory), a.held, a.clock, a.busy)
@@ -164,5 +181,5 @@ class WorldState:
                                       dict(t.best_by_order)) for k, t in self.triggers.items()},
             achieved=set(self.achieved), owners=dict(self.owners),
             intervals={k: list(v) for k, v in self.intervals.items()}, passable=self.passable,
-            version=self.version, busy_cells=dict(self.busy_cells),
+            version=self.version, busy_cells=dict(self.busy_cells), mutable=mutable,
         )

@@ -17,7 +17,7 @@ from causalmace.envs.craftworld.env import CraftWorldEnv
 from causalmace.envs.craftworld.rules_data import base_rules
 from causalmace.envs.villagerbench import validate
 from causalmace.envs.villagerbench.construction import load_construction, read_json
-from causalmace.envs.villagerbench.escape import load_escape
+from causalmace.envs.villagerbench.escape import RUNS, load_escape, run_id
 from causalmace.envs.villagerbench.farming import load_farming
 from causalmace.envs.villagerbench.reference import decompose
 from causalmace.errors import UserError
@@ -47,7 +47,10 @@ def _shipped(rel: str) -> tuple[Any, str]:
 @lru_cache(maxsize=32)
 def _load(suite: str, data: str | None, n_agents: int) -> tuple[Task, ...]:
     raw, source = (_shipped(FILES[suite]) if data is None else (read_json(data), str(Path(data))))
-    return tuple(load_raw(suite, raw, source, n_agents))
+    tasks = tuple(load_raw(suite, raw, source, n_agents))
+    if data is None:
+        _LOADED.add((suite, n_agents))
+    return tasks
 
 
 def load_raw(suite: str, raw: Any, source: str, n_agents: int = 1) -> list[Task]:
@@ -85,11 +88,49 @@ def load_tasks(suite: str, data: str | Path | None = None, n_agents: int = 1) ->
 
 
 def get_task(suite: str, task_id: str, n_agents: int = 1, data: str | Path | None = None) -> Task:
+    """One run by id. A shipped run is read alone, from its own entry of the suite's file, unless the
+    whole suite is loaded already: running one task costs one task's parsing, not a hundred."""
+    if data is None and suite in SUITES and isinstance(task_id, str) and isinstance(n_agents, int) \
+            and not isinstance(n_agents, bool) and 1 <= n_agents <= MAX_AGENTS:
+        n = n_agents if suite == "escape" else 1
+        if (suite, n) not in _LOADED:
+            one = _shipped_task(suite, task_id, n)
+            if one is not None:
+                return one
     for t in load_tasks(suite, data, n_agents):
         if t.id == task_id:
             return t
     raise UserError(f"no task {task_id!r} in suite {suite}", key="task",
                     expected="an id from 'causalmace tasks list'")
+
+
+_LOADED: set[tuple[str, int]] = set()  # shipped suites loaded whole, by (suite, team size)
+
+
+@lru_cache(maxsize=64)
+def _shipped_task(suite: str, task_id: str, n_agents: int) -> Task | None:
+    """The shipped run ``task_id`` made from its entry alone (None: no such entry; the caller then reads
+    the whole suite, which says so). Each entry is read on its own by every loader, so it is the same run."""
+    raw, source = _shipped(FILES[suite])
+    if suite == "construction":
+        if not isinstance(raw, dict) or task_id not in raw:
+            return None
+        part: Any = {task_id: raw[task_id]}
+    elif suite == "farming":
+        part = [s for s in raw if isinstance(s, dict) and s.get("name") == task_id] if isinstance(raw, list) else []
+        if len(part) != 1:
+            return None
+    else:
+        run = next(((r, s) for r, s in RUNS if run_id(r, s) == task_id), None)
+        if run is None:
+            return None
+        validate.check_escape(raw, source, n_agents)
+        tasks = load_escape(raw, base_rules(), source, n_agents, runs=[run])
+        if len(tasks) != 1 or not getattr(tasks[0].goal, "rooms", (None,)):
+            return None
+        return tasks[0]
+    tasks = load_raw(suite, part, source, n_agents)
+    return tasks[0] if len(tasks) == 1 and tasks[0].id == task_id else None
 
 
 def rules_for(task: Task, rules: RuleSet | None = None) -> RuleSet:
@@ -131,7 +172,28 @@ def _tasks(suite: str) -> Any:
     return tasks
 
 
+def task_ids(suite: str, agents: int = 1) -> list[str]:
+    """The ids of a shipped suite's runs, read off its file without making a run (escape: one per run)."""
+    raw, _ = _shipped(FILES[suite])
+    if suite == "construction":
+        return list(raw)
+    if suite == "farming":
+        return [s["name"] for s in raw]
+    return [run_id(r, s) for r, s in RUNS]
+
+
+def _task_ids(suite: str) -> Any:
+    def ids(data: str | Path | None = None, agents: int = 1) -> list[str] | None:
+        return None if data is not None else task_ids(suite, agents)
+
+    return ids
+
+
 # each factory also lists its runs, so the CLI finds them through the registry alone
 make_construction.tasks = _tasks("construction")  # type: ignore[attr-defined]
 make_farming.tasks = _tasks("farming")  # type: ignore[attr-defined]
 make_escape.tasks = _tasks("escape")  # type: ignore[attr-defined]
+# and the ids alone, which a config's check reads without parsing every run (None: ask ``tasks``)
+make_construction.task_ids = _task_ids("construction")  # type: ignore[attr-defined]
+make_farming.task_ids = _task_ids("farming")  # type: ignore[attr-defined]
+make_escape.task_ids = _task_ids("escape")  # type: ignore[attr-defined]
