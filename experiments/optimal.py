@@ -1,111 +1,110 @@
 """How far each scheduler is from the optimal schedule, proven with CP-SAT.
 
-    pip install ortools        # the solver; not needed by anything else
+    pip install -e ".[optimal]"        # the solver; not needed by anything else
     python3 experiments/optimal.py [--agents 2,3,4] [--per-suite 4] [--limit-s 10]
 
-For each task and team size it runs an episode per scheduler (noise 0, the simulate refiner), takes
-each subtask's measured duration from the trace (from the decision that started its successful attempt
-to its end: walking and thinking included), and solves P|prec|Cmax on the final graph with those
-durations: the shortest makespan any assignment of the subtasks to the team could have had. It prints
-makespan / OPT per scheduler where CP-SAT proved the optimum within the time limit.
+For each suite and team size it picks ``--per-suite`` tasks spread over the graph sizes where the team
+has something to schedule (at least two subtasks per agent, largest first, then evenly down the list),
+runs an episode per scheduler (noise 0, the simulate refiner), takes each subtask's measured duration
+from the trace (from the decision that started its successful attempt to its end: walking and
+thinking included), and solves P|prec|Cmax on the final graph with those durations
+(:mod:`causalmace.optimum`): the shortest makespan any assignment of the subtasks to the team could have
+had. It prints makespan / OPT per scheduler, side by side, on the instances where CP-SAT proved the
+optimum for every scheduler within ``--limit-s`` seconds, then the mean per scheduler and the worst
+instance of the new scheduler against the busy-rate rule (both by makespan / OPT and by makespan).
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import time
 from pathlib import Path
 from typing import Any
 
 from causalmace import registry
 from causalmace.config import load_config
+from causalmace.optimum import Bound, makespan, makespan_bound
 from causalmace.runner import run_episode
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITES = {"construction": "craftworld/VillagerBench-Construction-v0", "farming": "craftworld/VillagerBench-Farming-v0",
           "escape": "craftworld/VillagerBench-Escape-v0"}
 METHODS = {"busy-rate": "causalmace", "critical-path": "critical-path", "measured-rank": "causalmace-measured"}
-SCALE = 10  # CP-SAT works in integers: tenths of a second
+BASE, NEW = "busy-rate", "measured-rank"
 
 
-def durations(events: list[dict[str, Any]]) -> dict[str, float]:
-    """Each subtask's measured duration: decision of its successful attempt to its end."""
-    started: dict[tuple[str, str], float] = {}
-    out: dict[str, float] = {}
-    for e in events:
-        if e["type"] == "decision":
-            started[(e["agent"], e["subtask"])] = e["t"]
-        elif e["type"] == "subtask" and e.get("status") == "done":
-            out[e["subtask"]] = e["t"] - started.get((e["agent"], e["subtask"]), e["t"])
-    return out
+def pick(env_id: str, agents: int, n: int) -> list[tuple[str, int]]:
+    """``n`` tasks (id, reference subtasks) with at least two subtasks per agent, spread over their sizes."""
+    sizes = []
+    for t in registry.tasks(env_id, agents=agents):
+        env = registry.make(env_id, task=t.id, agents=agents)
+        env.reset(0)
+        size = len(env.reference_plan())
+        if size >= 2 * agents:
+            sizes.append((size, t.id))
+    sizes.sort(key=lambda x: (-x[0], x[1]))
+    if len(sizes) <= n:
+        return [(t, s) for s, t in sizes]
+    step = (len(sizes) - 1) / max(n - 1, 1)
+    return [(sizes[round(i * step)][1], sizes[round(i * step)][0]) for i in range(n)]
 
 
-def optimum(d: dict[str, float], edges: list[tuple[str, str]], m: int, limit_s: float) -> tuple[float, bool]:
-    """(makespan, proven optimal) of P|prec|Cmax for durations ``d``, ``m`` machines and precedence ``edges``."""
-    from ortools.sat.python import cp_model
-
-    model = cp_model.CpModel()
-    horizon = sum(round(v * SCALE) for v in d.values()) + 1
-    start, end, iv = {}, {}, []
-    for s, v in d.items():
-        dur = round(v * SCALE)
-        start[s] = model.new_int_var(0, horizon, f"s_{s}")
-        end[s] = model.new_int_var(0, horizon, f"e_{s}")
-        iv.append(model.new_interval_var(start[s], dur, end[s], f"i_{s}"))
-    model.add_cumulative(iv, [1] * len(iv), m)
-    for a, b in edges:
-        if a in d and b in d:
-            model.add(start[b] >= end[a])
-    cmax = model.new_int_var(0, horizon, "cmax")
-    model.add_max_equality(cmax, list(end.values()) or [model.new_constant(0)])
-    model.minimize(cmax)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = limit_s
-    solver.parameters.num_workers = 2
-    status = solver.solve(model)
-    return solver.value(cmax) / SCALE, status == cp_model.OPTIMAL
-
-
-def makespan(events: list[dict[str, Any]]) -> float:
-    return max((e["t"] for e in events if e["type"] == "subtask" and e.get("status") == "done"), default=0.0)
+def measure(suite: str, task: str, agents: int, method: str, limit_s: float) -> tuple[float, Bound, bool]:
+    cfg = load_config(ROOT / "configs" / "villagerbench" / f"{suite}.yaml",
+                      ["llm.noise.spurious_edges=0", "llm.noise.missing_edges=0"],
+                      method=method, task=task, agents=agents)
+    ep = run_episode(cfg)
+    bound = makespan_bound(ep.trace.events, ep.graph.edges(), agents, limit_s)
+    return makespan(ep.trace.events), bound, bool(ep.result["completed"])
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--agents", default="2,3,4")
-    ap.add_argument("--per-suite", type=int, default=4, help="tasks per suite (the largest graphs)")
-    ap.add_argument("--limit-s", type=float, default=10.0)
+    ap.add_argument("--per-suite", type=int, default=4, help="tasks per suite and team size")
+    ap.add_argument("--limit-s", type=float, default=10.0, help="CP-SAT's time per instance and scheduler")
     args = ap.parse_args()
-    rows = []
+    t0 = time.perf_counter()
+    rows: list[dict[str, Any]] = []
+    head = "| suite | task | agents | subtasks | " + " | ".join(f"{m} makespan / OPT" for m in METHODS) + " |"
+    print(head)
+    print("|" + "---|" * (4 + len(METHODS)))
     for suite, env_id in SUITES.items():
         for agents in (int(a) for a in args.agents.split(",")):
-            tasks = registry.tasks(env_id, agents=agents)
-            sizes = []
-            for t in tasks:
-                env = registry.make(env_id, task=t.id, agents=agents)
-                env.reset(0)
-                sizes.append((len(env.reference_plan()), t.id))
-            for _, task in sorted(sizes, reverse=True)[: args.per_suite]:
-                row: dict[str, Any] = {"suite": suite, "task": task, "agents": agents}
+            for task, size in pick(env_id, agents, args.per_suite):
+                row: dict[str, Any] = {"suite": suite, "task": task, "agents": agents, "size": size}
                 for label, method in METHODS.items():
-                    cfg = load_config(ROOT / "configs" / "villagerbench" / f"{suite}.yaml",
-                                      ["llm.noise.spurious_edges=0", "llm.noise.missing_edges=0"],
-                                      method=method, task=task, agents=agents)
-                    ep = run_episode(cfg)
-                    events = ep.trace.events
-                    opt, proven = optimum(durations(events), ep.graph.edges(), agents, args.limit_s)
-                    row[label] = makespan(events) / opt if proven and opt > 0 else None
+                    row[label] = measure(suite, task, agents, method, args.limit_s)
                 rows.append(row)
-                print(f"{suite:12s} {task:16s} a{agents}  " + "  ".join(
-                    f"{k} {v:.3f}" if v else f"{k} –" for k, v in row.items() if k in METHODS), flush=True)
+                cells = []
+                for label in METHODS:
+                    ms, b, ok = row[label]
+                    cells.append((f"{ms / b.opt:.3f} ({ms:.1f} s)" if b.proven and b.opt > 0
+                                  else f"– ({ms:.1f} s, OPT ≥ {b.lower:.1f})") + ("" if ok else " unfinished"))
+                print(f"| {suite} | {task} | {agents} | {size} | " + " | ".join(cells) + " |", flush=True)
+    proven = [r for r in rows if all(r[m][1].proven and r[m][1].opt > 0 and r[m][2] for m in METHODS)]
     print()
-    print("| scheduler | instances proven | mean makespan / OPT | max | within 3 % |")
-    print("|---|---|---|---|---|")
+    print(f"{len(proven)} of {len(rows)} instances finished and proven for every scheduler within {args.limit_s:g} s "
+          f"({time.perf_counter() - t0:.0f} s in all)")
+    print()
+    print("| scheduler | instances | mean makespan / OPT | max | within 3 % | mean makespan (s) |")
+    print("|---|---|---|---|---|---|")
     for label in METHODS:
-        vals = [r[label] for r in rows if r[label] is not None]
+        vals = [r[label][0] / r[label][1].opt for r in proven]
         if vals:
             print(f"| {label} | {len(vals)} | {statistics.mean(vals):.3f} | {max(vals):.3f} | "
-                  f"{sum(v <= 1.03 for v in vals)}/{len(vals)} |")
+                  f"{sum(v <= 1.03 for v in vals)}/{len(vals)} | "
+                  f"{statistics.mean(r[label][0] for r in proven):.1f} |")
+    if proven:
+        gap = max(proven, key=lambda r: r[NEW][0] / r[NEW][1].opt - r[BASE][0] / r[BASE][1].opt)
+        slow = max(proven, key=lambda r: r[NEW][0] / r[BASE][0])
+        print()
+        print(f"worst {NEW} against {BASE} by makespan / OPT: "
+              f"{gap[NEW][0] / gap[NEW][1].opt - gap[BASE][0] / gap[BASE][1].opt:+.3f} "
+              f"({gap['suite']} {gap['task']}, {gap['agents']} agents)")
+        print(f"worst {NEW} against {BASE} by makespan: {100 * (slow[NEW][0] / slow[BASE][0] - 1):+.1f} % "
+              f"({slow['suite']} {slow['task']}, {slow['agents']} agents)")
 
 
 if __name__ == "__main__":
