@@ -35,7 +35,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from causalmace import limits, registry
+from causalmace import limits, optimum, registry
 from causalmace.config import (
     Layer,
     RunConfig,
@@ -61,8 +61,10 @@ T975 = (12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912, 2.364624, 2
 METRICS: dict[str, Callable[[dict[str, Any]], float | None]] = {
     "completion": lambda r: r["completion"],
     "efficiency": lambda r: r["efficiency"],
+    "efficiency_uncapped": lambda r: r.get("efficiency_uncapped"),
     "balance": lambda r: r["balance"],
     "makespan_over_bound": lambda r: r.get("makespan_over_bound"),
+    "makespan_over_opt": lambda r: r.get("makespan_over_opt"),  # where CP-SAT proved it (causalmace.optimum)
     "llm_calls": lambda r: r["llm"]["calls"],
     "tokens": lambda r: r["llm"]["prompt_tokens"] + r["llm"]["completion_tokens"],
     # what the refiner's checks cost: trial runs and simulated seconds in copies (simulate), or LLM calls (llm)
@@ -73,16 +75,30 @@ METRICS: dict[str, Callable[[dict[str, Any]], float | None]] = {
     "llm_agree": lambda r: _verify(r).get("accuracy"),
     "wrongly_pruned": lambda r: _verify(r).get("wrongly_pruned"),
     "made_up_kept": lambda r: _verify(r).get("made_up_kept"),
+    # planner noise beyond edges (the subtasks axis): how much was injected and what caught it
+    "missing_subtasks": lambda r: _plan_noise(r, "missing_subtasks", "injected"),
+    "missing_recovered": lambda r: _plan_noise(r, "missing_subtasks", "recovered"),
+    "wrong_counts": lambda r: _plan_noise(r, "wrong_counts", "injected"),
+    "wrong_repaired": lambda r: _plan_noise(r, "wrong_counts", "repaired"),
+    "made_up_subtasks": lambda r: _plan_noise(r, "made_up_subtasks", "injected"),
+    "made_up_abandoned": lambda r: _plan_noise(r, "made_up_subtasks", "abandoned"),
 }
-LABELS = {"completion": "completion", "efficiency": "efficiency", "balance": "balance",
-          "makespan_over_bound": "makespan / bound", "llm_calls": "LLM calls", "tokens": "tokens",
+LABELS = {"completion": "completion", "efficiency": "efficiency", "efficiency_uncapped": "efficiency uncapped",
+          "balance": "balance",
+          "makespan_over_bound": "makespan / bound", "makespan_over_opt": "makespan / OPT",
+          "llm_calls": "LLM calls", "tokens": "tokens",
           "refiner_trials": "refiner trial runs", "refiner_sim_s": "refiner s in copies",
           "refiner_calls": "refiner LLM calls", "llm_agree": "LLM agrees with simulate",
-          "wrongly_pruned": "edges wrongly pruned", "made_up_kept": "made-up edges kept"}
-DIGITS = {"completion": 3, "efficiency": 2, "balance": 3, "makespan_over_bound": 2, "llm_calls": 1, "tokens": 0,
+          "wrongly_pruned": "edges wrongly pruned", "made_up_kept": "made-up edges kept",
+          "missing_subtasks": "subtasks left out", "missing_recovered": "put back by goal check",
+          "wrong_counts": "wrong counts", "wrong_repaired": "topped up by Judger",
+          "made_up_subtasks": "made-up subtasks", "made_up_abandoned": "made-up stopped by Judger"}
+DIGITS = {"completion": 3, "efficiency": 2, "efficiency_uncapped": 2,
+          "balance": 3, "makespan_over_bound": 2, "makespan_over_opt": 3, "llm_calls": 1, "tokens": 0,
           "refiner_trials": 0, "refiner_sim_s": 0, "refiner_calls": 0, "llm_agree": 3, "wrongly_pruned": 2,
-          "made_up_kept": 2}
-GROUP = ("method", "suite", "agents", "noise", "estimator", "flip")
+          "made_up_kept": 2, "missing_subtasks": 2, "missing_recovered": 2, "wrong_counts": 2,
+          "wrong_repaired": 2, "made_up_subtasks": 2, "made_up_abandoned": 2}
+GROUP = ("method", "suite", "agents", "noise", "subtasks", "estimator", "flip")
 Executor = Callable[[Callable[["Job"], dict[str, Any]], Iterable["Job"]], Iterator[dict[str, Any]]]
 
 
@@ -130,6 +146,8 @@ class BenchConfig(BaseModel):
     noise: list[Annotated[float, Field(ge=0, le=3)]] = Field(default_factory=lambda: [0.0], min_length=1)
     estimators: list[Literal["simulate", "llm"]] = Field(default_factory=list)  # empty: as each method says
     answer_flip: list[Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=lambda: [0.0], min_length=1)
+    # planner noise beyond edges: v sets llm.noise.missing_subtasks, wrong_counts and made_up_subtasks to v
+    subtask_noise: list[Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=lambda: [0.0], min_length=1)
     set: list[str] = Field(default_factory=list)  # key.path=value applied to every run, as run's --set
     seeds: int = Field(1, ge=1, le=limits.MAX_SEEDS)
     tasks: int | str = "all"
@@ -166,7 +184,7 @@ class BenchConfig(BaseModel):
 
 OPTION = {"methods": "--methods", "suites": "--suites", "agents": "--agents", "noise": "--noise",
           "seeds": "--seeds", "tasks": "--tasks", "jobs": "--jobs", "estimators": "--estimators",
-          "answer_flip": "--answer-flip"}
+          "answer_flip": "--answer-flip", "subtask_noise": "--subtask-noise"}
 
 
 def _validate(data: dict[str, Any], path: Path | None) -> BenchConfig:
@@ -231,6 +249,7 @@ class Job:
     config: dict[str, Any] = field(compare=False, hash=False, repr=False)
     estimator: str = ""
     flip: float = 0.0
+    subtasks: float = 0.0
 
     @property
     def fingerprint(self) -> str:
@@ -241,13 +260,14 @@ class Job:
     def meta(self) -> dict[str, Any]:
         return {"id": self.id, "method": self.method, "suite": self.suite, "task": self.task,
                 "agents": self.agents, "noise": self.noise, "seed": self.seed, "estimator": self.estimator,
-                "flip": self.flip}
+                "flip": self.flip, "subtasks": self.subtasks}
 
 
 def job_id(suite: str, task: str, method: str, agents: int, noise: float, seed: int, estimator: str | None = None,
-           flip: float = 0.0) -> str:
-    """Stable ids; the estimator and answer-flip axes appear only when a study sweeps them."""
-    tail = (f"/e{estimator}" if estimator else "") + (f"/f{flip:g}" if flip else "")
+           flip: float = 0.0, subtasks: float = 0.0) -> str:
+    """Stable ids; the estimator, answer-flip and subtask-noise axes appear only when a study sweeps them."""
+    tail = (f"/e{estimator}" if estimator else "") + (f"/f{flip:g}" if flip else "") + (
+        f"/p{subtasks:g}" if subtasks else "")
     return f"{suite}/{task}/{method}/a{agents}/n{noise:g}/s{seed}{tail}"
 
 
@@ -256,6 +276,13 @@ def _cost(r: dict[str, Any], estimator: str) -> dict[str, Any]:
     if r.get("bench", {}).get("estimator") != estimator:
         return {}
     return (r.get("refiner") or {}).get("cost") or {"trial_runs": 0, "simulated_s": 0.0, "calls": 0}
+
+
+def _plan_noise(r: dict[str, Any], kind: str, what: str) -> float | None:
+    """A planner-noise figure of a run on the subtasks axis (left out of runs without that noise)."""
+    if not r.get("bench", {}).get("subtasks"):
+        return None
+    return ((r.get("plan_noise") or {}).get(kind) or {}).get(what, 0)
 
 
 def _verify(r: dict[str, Any]) -> dict[str, Any]:
@@ -331,8 +358,9 @@ def plan_jobs(bench: BenchConfig, **overrides: Any) -> list[Job]:
     jobs: list[Job] = []
     task_cache: dict[tuple[str, int], list[str]] = {}
     bases: dict[tuple[str, str], dict[str, Any]] = {}
-    axes = [(noise, est, flip) for noise, est, flip in itertools.product(
-        _unique(float(v) for v in bench.noise), bench.estimators or [None], _unique(bench.answer_flip))
+    axes = [(noise, est, flip, sub) for noise, est, flip, sub in itertools.product(
+        _unique(float(v) for v in bench.noise), bench.estimators or [None], _unique(bench.answer_flip),
+        _unique(float(v) for v in bench.subtask_noise))
         if not (est == "simulate" and flip)]  # wrong answers are the LLM's; a simulation has none to flip
     total = 0
     for method in _unique(bench.methods):  # count first: a sweep too large to hold is refused, not built
@@ -352,7 +380,7 @@ def plan_jobs(bench: BenchConfig, **overrides: Any) -> list[Job]:
             base = bases[(method, suite)]
             env = _run_config(base, bench, suite, method)["env"]
             for agents in _unique(bench.agents):
-                for noise, est, flip in axes:
+                for noise, est, flip, sub in axes:
                     for task in task_cache[(env, agents)]:
                         for seed in range(bench.seeds):
                             data = copy.deepcopy(base)
@@ -362,12 +390,15 @@ def plan_jobs(bench: BenchConfig, **overrides: Any) -> list[Job]:
                             llm = data.setdefault("llm", {})
                             llm.setdefault("noise", {}).update(spurious_edges=noise, missing_edges=noise / 3,
                                                                answer_flip=flip)
+                            if sub:
+                                llm["noise"].update(missing_subtasks=sub, wrong_counts=sub, made_up_subtasks=sub)
                             if est is not None:
                                 data.setdefault("refiner", {})["estimator"] = est
                             config = _run_config(data, bench, suite, method)
-                            jid = _check_id(job_id(suite, task, method, agents, noise, seed, est, flip), bench, suite)
+                            jid = _check_id(job_id(suite, task, method, agents, noise, seed, est, flip, sub), bench,
+                                            suite)
                             jobs.append(Job(jid, method, suite, task, agents, noise, seed, config, _estimator(config),
-                                            flip))
+                                            flip, sub))
     return jobs
 
 
@@ -378,8 +409,9 @@ def run_job(job: Job) -> dict[str, Any]:
     """Run one episode; the result carries the job's coordinates and config so it describes itself."""
     from causalmace.runner import run_episode
 
-    result = run_episode(RunConfig.model_validate(job.config)).result
-    return {**result, "bench": job.meta(), "config": job.config}
+    ep = run_episode(RunConfig.model_validate(job.config))
+    ratio = optimum.over_opt(ep.trace.events, ep.graph.edges(), ep.result["agents"])  # None without CP-SAT
+    return {**ep.result, "makespan_over_opt": ratio, "bench": job.meta(), "config": job.config}
 
 
 def _guarded(job: Job) -> dict[str, Any]:
@@ -567,15 +599,23 @@ def _cell(row: dict[str, Any], metric: str, sep: str = " ± ") -> str:
     return f"{mean:.{d}f}{sep}{ci:.{d}f}"
 
 
+def shown_metrics(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """The metrics some row has a value for: a column of dashes only is left out of the tables."""
+    return [m for m in METRICS if not rows or any(not math.isnan(r[f"{m}_mean"]) for r in rows)]
+
+
 def summary_markdown(rows: Sequence[dict[str, Any]]) -> str:
-    head = ["method", "suite", "agents", "noise", "estimator", "flip", "n", *(LABELS[m] for m in METRICS)]
+    metrics = shown_metrics(rows)
+    head = ["method", "suite", "agents", "noise", "subtasks", "estimator", "flip", "n", *(LABELS[m] for m in metrics)]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
-        cells = [r["method"], r["suite"], str(r["agents"]), f"{r['noise']:g}", str(r["estimator"] or "–"),
-                 f"{r['flip']:g}", str(r["n"]), *(_cell(r, m) for m in METRICS)]
+        cells = [r["method"], r["suite"], str(r["agents"]), f"{r['noise']:g}", f"{r.get('subtasks') or 0:g}",
+                 str(r["estimator"] or "–"), f"{r['flip']:g}", str(r["n"]), *(_cell(r, m) for m in metrics)]
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "Mean ± half width of the 95 % confidence interval (Student's t) over tasks and seeds; "
-              "noise v means `llm.noise.spurious_edges = v`, `missing_edges = v / 3`; flip is "
+              "noise v means `llm.noise.spurious_edges = v`, `missing_edges = v / 3`; subtasks v means "
+              "`llm.noise.missing_subtasks = wrong_counts = made_up_subtasks = v` (per run: how many were "
+              "injected and how many the goal check, the Judger's top-ups or its refusals caught); flip is "
               "`llm.noise.answer_flip`, the offline model's wrong answers to counterfactual questions. The "
               "refiner's cost: trial runs and simulated seconds in copies of the world (simulate), or LLM calls "
               "(llm); – where it does not apply."]
@@ -595,9 +635,10 @@ def write_summary(rows: Sequence[dict[str, Any]], out_dir: Path) -> None:
 
 def summary_table(rows: Sequence[dict[str, Any]], title: str | None = None) -> Table:
     """The summary as a rich table for the terminal."""
-    t = Table("method", "suite", "agents", "noise", "estimator", "flip", "n", *(LABELS[m] for m in METRICS),
-              title=title, caption="mean±95 % CI half width")
+    metrics = shown_metrics(rows)
+    t = Table("method", "suite", "agents", "noise", "subtasks", "estimator", "flip", "n",
+              *(LABELS[m] for m in metrics), title=title, caption="mean±95 % CI half width")
     for r in rows:
-        t.add_row(r["method"], r["suite"], str(r["agents"]), f"{r['noise']:g}", str(r["estimator"] or "–"),
-                  f"{r['flip']:g}", str(r["n"]), *(_cell(r, m, "±") for m in METRICS))
+        t.add_row(r["method"], r["suite"], str(r["agents"]), f"{r['noise']:g}", f"{r.get('subtasks') or 0:g}",
+                  str(r["estimator"] or "–"), f"{r['flip']:g}", str(r["n"]), *(_cell(r, m, "±") for m in metrics))
     return t

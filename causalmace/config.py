@@ -80,8 +80,14 @@ class WorkersConfig(Strict):
 
 class LimitsConfig(Strict):
     max_actions: int = Field(200_000, ge=1, le=limits.MAX_ACTIONS)
+    # tries per subtask before it is abandoned; the same for every method (a try that failed only because
+    # a subtask still to come provides what was missing is not charged, see causalmace.loop)
     max_attempts: int = Field(6, ge=1, le=1000)
     max_time_s: float = Field(36_000.0, gt=0, le=limits.MAX_EPISODE_S, allow_inf_nan=False)
+    # VillagerBench's rule: the run stops once its action time passes the task's T_max
+    stop_at_t_max: bool = True
+    # once every subtask is settled with the goal unmet: times the planner is asked for the work it lacked
+    goal_checks: int = Field(1, ge=0, le=10)
 
 
 class RunConfig(Strict):
@@ -286,10 +292,15 @@ def check_task(cfg: RunConfig, path: Path, layers: Any = None) -> None:
     """The task exists (for an env that lists its tasks), so a typo stops the run before any output."""
     from causalmace import registry
 
-    lister = getattr(registry.factory("env", cfg.env), "tasks", None)
+    factory = registry.factory("env", cfg.env)
+    lister = getattr(factory, "tasks", None)
     if not callable(lister):
         return
     extra = {"data": cfg.env_options["data"]} if "data" in cfg.env_options else {}
+    ids = getattr(factory, "task_ids", None)  # optional: the ids alone, cheaper than making every task
+    known = ids(agents=cfg.agents, **extra) if callable(ids) else None
+    if known is not None and cfg.task in known:
+        return
     if any(t.id == cfg.task for t in lister(agents=cfg.agents, **extra)):
         return
     file, key, how = blame(layers(), ["task"]) if layers is not None else (str(path), "task", "")

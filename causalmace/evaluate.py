@@ -15,12 +15,45 @@ from causalmace.loop import EpisodeLoop
 
 
 def lower_bound(fresh: Any, truth: TaskGraph | None, make_agent: Callable[[str], Any], n_agents: int) -> float | None:
-    """The makespan lower bound from each subtask's work when the reference plan runs in turn on a
-    copy of the world as it started; None where the env has no copy or no reference plan."""
+    """The makespan lower bound of :func:`causalmace.metrics.makespan_lower_bound`: each subtask's work
+    when the reference plan runs in turn on a copy of the world as it started, plus the walking the
+    env says no schedule avoids (its optional ``min_travel(graph)``); None where the env has no copy
+    or no reference plan."""
     if fresh is None or truth is None:
         return None
+    travel_of = getattr(fresh, "min_travel", None)
+    travel = travel_of(truth) if callable(travel_of) else None  # before the copy is played on
     done = run_in_turn(fresh, truth, truth.topo_order(), make_agent)
-    return metrics.makespan_lower_bound({sid: d for sid, (_, d) in done.items()}, truth.edges(), n_agents)
+    return metrics.makespan_lower_bound({sid: d for sid, (_, d) in done.items()}, truth.edges(), n_agents, travel)
+
+
+def plan_noise(loop: EpisodeLoop, truth: TaskGraph | None) -> dict[str, Any] | None:
+    """How the plan's subtasks differ from the reference plan, and what caught each difference.
+
+    ``missing_subtasks``: reference subtasks the plan lacked; ``recovered`` counts those the goal
+    check put back. ``wrong_counts``: planned subtasks asking for another count than the reference;
+    ``repaired`` counts those a Judger top-up completed. ``made_up_subtasks``: planned subtasks the
+    reference has not; ``abandoned`` ones the Judger's refusals stopped, ``done`` ones that ran as
+    wasted work.
+    """
+    if truth is None:
+        return None
+    graph = loop.graph
+    planned = {n for n in graph.g.nodes if n not in loop.added_work}
+    missing = set(truth.g.nodes) - planned
+    made_up = planned - set(truth.g.nodes)
+    wrong = {n for n in planned & set(truth.g.nodes) if graph.subtask(n).count != truth.subtask(n).count}
+    topped = {graph.subtask(n).params.get("topped_up_from") for n, (o, _) in loop.added_work.items() if o == "judger"}
+    return {
+        "missing_subtasks": {"injected": len(missing),
+                             "recovered": sum(1 for n in missing if loop.added_work.get(n, ("",))[0] == "goal"),
+                             "by": "goal check"},
+        "wrong_counts": {"injected": len(wrong), "repaired": len(wrong & topped), "by": "judger top-up"},
+        "made_up_subtasks": {"injected": len(made_up), "abandoned": len(made_up & loop.abandoned),
+                             "done": len(made_up & loop.done), "by": "judger"},
+        "goal_checks": loop.goal_checks,
+        "work_added": {o: sum(1 for v in loop.added_work.values() if v[0] == o) for o in ("judger", "goal")},
+    }
 
 
 def result(cfg: RunConfig, env: Any, loop: EpisodeLoop, planned: set[tuple[str, str]],
@@ -42,7 +75,8 @@ def result(cfg: RunConfig, env: Any, loop: EpisodeLoop, planned: set[tuple[str, 
         "task": task.id, "suite": task.suite, "env": cfg.env, "method": cfg.method, "agents": cfg.agents,
         "seed": cfg.seed, "completed": bool(score.completed), "completion": round(score.completion, 6),
         "score": {k: round(v, 6) for k, v in score.detail.items()},
-        "efficiency": round(metrics.efficiency(task.t_max, flat), 6),
+        "efficiency": round(metrics.upstream_efficiency(task.t_max, flat), 6),
+        "efficiency_uncapped": round(metrics.efficiency(task.t_max, flat), 6),
         "balance": round(metrics.balance(env.busy_times(), cfg.agents), 6),
         "busy_s": {a: round(t, 3) for a, t in zip(env.agents, env.busy_times(), strict=False)},
         "makespan_s": round(makespan, 6), "lower_bound_s": None if lb is None else round(lb, 6),
@@ -51,6 +85,13 @@ def result(cfg: RunConfig, env: Any, loop: EpisodeLoop, planned: set[tuple[str, 
         "graph": g, "refiner": refiner, "llm": usage.as_dict(),
         "capabilities": sorted(c.value for c in Capability if has(env, c)),
     }
+    noise = plan_noise(loop, truth)
+    if noise is not None:
+        res["plan_noise"] = noise
+    updates = getattr(loop.scheduler, "updates", None)
+    if updates is not None:
+        res["graph"]["updates"] = dict(updates)
+    res["graph"]["retries_uncharged"] = loop.free_tries
     if agents_llm:
         res["llm_agents"] = {a: dict(v) for a, v in sorted(agents_llm.items())}
     return res

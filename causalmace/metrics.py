@@ -31,13 +31,25 @@ def action_time_union(intervals: Iterable[tuple[float, float]]) -> float:
 
 
 def efficiency(t_max: float, intervals: Iterable[tuple[float, float]]) -> float:
-    """E = T_max / T_act, uncapped, so finishing faster than the budget scores above 1.
+    """E = T_max / T_act, uncapped: finishing faster than the budget scores above 1, running past it below.
 
-    With no recorded action time E is 1. Upstream also forces E to 1 when a run ends because T_act
-    exceeded T_max; that depends on why the run ended, so callers apply it.
+    With no recorded action time E is 1. This is the figure reported as ``efficiency_uncapped``.
     """
     t_act = action_time_union(intervals)
     if t_act == 0:
+        return 1.0
+    return t_max / t_act
+
+
+def upstream_efficiency(t_max: float, intervals: Iterable[tuple[float, float]]) -> float:
+    """VillagerBench's E: ``T_max / T_act`` for a run whose action time stayed within ``T_max``, else 1.
+
+    VillagerBench's judgers stop a run as soon as its action time passes T_max and then record E = 1
+    (their "action time out" end); a run that ends earlier (done, or out of wall time) gets
+    T_max / T_act. So E never falls below 1, and a run that overran is not scored by how far it overran.
+    """
+    t_act = action_time_union(intervals)
+    if t_act == 0 or t_act > t_max:
         return 1.0
     return t_max / t_act
 
@@ -57,14 +69,32 @@ def balance(busy_times: Sequence[float], n_agents: int) -> float:
 
 
 def makespan_lower_bound(
-    durations: Mapping[str, float], edges: Iterable[tuple[str, str]], n_agents: int
+    durations: Mapping[str, float], edges: Iterable[tuple[str, str]], n_agents: int,
+    travel: Mapping[str, Mapping[str, float]] | None = None,
 ) -> float:
-    """No schedule can beat the longer of the critical path and the total work split over all agents.
+    """No schedule can beat the longer of the critical path and the total busy time split over all agents.
 
-    ``edges`` are ``(before, after)`` pairs; path length sums node durations. A cycle has no schedule.
+    ``durations`` are each subtask's work (its actions but walking and waiting); ``edges`` are
+    ``(before, after)`` pairs; a cycle has no schedule. ``travel`` (from the env, where it knows its
+    places) adds the walking no schedule avoids, per subtask: ``within`` seconds that the agent doing
+    it walks after its inputs exist (from where its output comes into being to where it must be left)
+    and ``release`` seconds, the shortest walk from any start position through its sites (and on
+    across its ``within`` walk).
+
+    Why it is a bound: an agent walks and acts one thing at a time, so a subtask takes at least its
+    work plus its ``within`` walk after its predecessors finish (it needs their outputs), and cannot
+    finish before ``release`` plus its work since time 0; so ``finish(n) = max(max finish(pred) +
+    work(n) + within(n), release(n) + work(n))`` never exceeds when ``n`` really finishes, and the
+    makespan is at least the largest ``finish``. Each agent's time holds its subtasks' work and
+    ``within`` walks without overlap, so the makespan is also at least their sum over the team size.
+    Walking between subtasks, waiting and refused actions only add to both. The path part assumes a
+    subtask's work starts once its predecessors are done, as every schedule of the reference graph
+    does; a schedule without a graph can start a subtask early, do the part that needs no
+    predecessor's output, and so come in just under the path (the team part holds regardless).
     """
     if n_agents < 1:
         raise ValueError("n_agents must be at least 1")
+    travel = travel or {}
     preds: dict[str, set[str]] = {node: set() for node in durations}
     for before, after in edges:
         for node in (before, after):
@@ -75,8 +105,10 @@ def makespan_lower_bound(
         order = list(TopologicalSorter(preds).static_order())
     except CycleError as err:
         raise ValueError(f"task graph has a cycle: {err.args[1]}") from err
+    own = {n: durations[n] + float(travel.get(n, {}).get("within", 0.0)) for n in durations}
     finish: dict[str, float] = {}
     for node in order:
-        finish[node] = durations[node] + max((finish[p] for p in preds[node]), default=0.0)
+        start = max((finish[p] for p in preds[node]), default=0.0)
+        finish[node] = max(start + own[node], float(travel.get(node, {}).get("release", 0.0)) + durations[node])
     critical = max(finish.values(), default=0.0)
-    return float(max(critical, sum(durations.values()) / n_agents))
+    return float(max(critical, sum(own.values()) / n_agents))

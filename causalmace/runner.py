@@ -103,7 +103,10 @@ def _run(cfg: RunConfig, env: Any, trace: Trace, wall0: float, out_dir: Path | N
     if isinstance(scheduler, BusyRateScheduler):
         trace.emit("lines", 0.0, lines=scheduler.lines)
     loop = EpisodeLoop(cfg, env, graph, scheduler, workers, trace,
-                       true_edges=set(truth.edges()) if truth is not None else None, on_action=on_action)
+                       true_edges=set(truth.edges()) if truth is not None else None, on_action=on_action,
+                       goal_check=lambda g, settled: planner_mod.check_goal(
+                           env, llm, g, settled, cfg.planner.use_edges,
+                           (lambda: truth) if truth is not None else None))
     if plan.error:
         loop.stopped = "no_plan"
     else:

@@ -95,6 +95,12 @@ class BusyRateScheduler:
         if ok or settled:  # an abandoned subtask must not block the rest of its line
             self.done.add(subtask)
 
+    def add(self, subtask: str) -> None:
+        """Work that joined the graph during the run (or came back to it) gets a line of its own."""
+        self.done.discard(subtask)
+        if not any(subtask in line for line in self.lines):
+            self.lines.append([subtask])
+
 
 def make_busy_rate(*, graph: TaskGraph, agents: list[str], llm: Any = None, env: Any = None) -> BusyRateScheduler:
     return BusyRateScheduler(graph)

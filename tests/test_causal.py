@@ -180,3 +180,34 @@ def test_graph_exports_json_and_dot_with_the_causal_records() -> None:
     dot = g.to_dot()
     assert dot.startswith('digraph "cake_35"')
     assert f'"{spurious[0]}" -> "{spurious[1]}" [style=dotted label="ATE 0.00"]' in dot
+
+
+ESCAPE = "craftworld/VillagerBench-Escape-v0"
+
+
+def test_escape_bound_counts_the_walk_to_the_rooms() -> None:
+    """A room whose conditions take no work (plates to stand on) still needs walking: the bound is never 0,
+    and it stays below what every method really took."""
+    for task in ("escape_1r_0", "escape_2r_2", "escape_3r_2"):
+        for method in ("causalmace", "single"):
+            c = {"env": ESCAPE, "task": task, "agents": 3, "seed": 0, "method": method,
+                 "scheduler": {"type": "busy_rate" if method == "causalmace" else "single"}}
+            r = run_episode(RunConfig.model_validate(c)).result
+            assert r["lower_bound_s"] > 0, (task, r["lower_bound_s"])
+            assert r["lower_bound_s"] <= r["makespan_s"] + 1e-9, (task, method)
+
+
+def test_env_reports_travel_for_subtasks_with_places() -> None:
+    env, true = env_and_truth("rabbit_stew_63")
+    travel = env.min_travel(true)
+    assert set(travel) == set(true.g.nodes)
+    assert any(v["release"] > 0 for v in travel.values())
+    assert all(v["release"] >= v["within"] >= 0 for v in travel.values())
+    # a chest 30 blocks from the depot: fetching from it walks at least 30 - 2 x (reach + 1) blocks
+    from causalmace.envs.craftworld.travel import unavoidable_travel
+    from causalmace.graph import Subtask
+
+    g = TaskGraph("t")
+    g.add(Subtask("f", "fetch", "fetch", "wheat", 1, params={"depot": (0, 0, 0), "source": (30, 0, 0)}))
+    t = unavoidable_travel(g, [(0, 0, 0)], walk_speed=1.0, reach=4.5)["f"]
+    assert t["within"] == pytest.approx(30 - 11) and t["release"] == pytest.approx(2 * (30 - 4.5 - 2) - 4.5)

@@ -269,4 +269,5 @@ def test_llm_agents_on_ray_workers(stub_server: StubServer, tmp_path: Path) -> N
     r = run_episode(cfg, tmp_path).result
     agents = r["llm_agents"]
     assert sorted(agents) == ["Alice", "Bob"] and sum(a["done"] for a in agents.values()) == r["graph"]["nodes"]
-    assert sum(a["calls"] for a in agents.values()) == r["graph"]["nodes"] == r["llm"]["calls"] - 1
+    checks = r["plan_noise"]["goal_checks"] if r.get("plan_noise") else 0  # the goal unmet: the planner asked again
+    assert sum(a["calls"] for a in agents.values()) == r["graph"]["nodes"] == r["llm"]["calls"] - 1 - checks

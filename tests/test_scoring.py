@@ -347,3 +347,80 @@ def test_construction_is_completed_only_with_every_view_right():
     s = goal.score(wrong)
     assert s.detail["block_hit_rate"] == 1.0 and s.detail["view_hit_rate"] < 1.0 and not s.completed
     assert goal.score(right).completed
+
+
+# -- VillagerBench's efficiency and its T_max stop ---------------------------------------------------
+
+
+def test_upstream_efficiency_is_one_once_action_time_passes_t_max():
+    from causalmace.metrics import upstream_efficiency
+
+    assert upstream_efficiency(100, [(0, 20)]) == 5  # finished within the budget: T_max / T_act
+    assert upstream_efficiency(100, [(0, 100)]) == 1
+    assert upstream_efficiency(100, [(0, 150)]) == 1.0  # the judgers' "action time out": E = 1
+    assert efficiency(100, [(0, 150)]) == pytest.approx(100 / 150)  # the uncapped figure goes on
+    assert upstream_efficiency(100, []) == 1.0
+
+
+def _tight_budget(monkeypatch, t_max: float) -> None:
+    """Every env built from now on gets a task whose T_max is ``t_max``."""
+    import dataclasses
+
+    from causalmace import build
+
+    make = build.make_env
+
+    def make_env(cfg):
+        env = make(cfg)
+        env.task = dataclasses.replace(env.task, t_max=t_max)
+        return env
+
+    monkeypatch.setattr(build, "make_env", make_env)
+
+
+def test_run_stops_once_action_time_passes_t_max(monkeypatch):
+    from pathlib import Path
+
+    from causalmace.config import load_config
+    from causalmace.runner import run_episode
+
+    root = Path(__file__).resolve().parent.parent
+    _tight_budget(monkeypatch, 20.0)
+    cfg = load_config(root / "configs/villagerbench/farming.yaml", task="rabbit_stew_20")
+    r = run_episode(cfg).result
+    assert r["stopped"] == "t_max" and not r["completed"]
+    assert r["efficiency"] == 1.0 and r["efficiency_uncapped"] < 1.0
+
+    off = load_config(root / "configs/villagerbench/farming.yaml", ["limits.stop_at_t_max=false"],
+                      task="rabbit_stew_20")
+    r = run_episode(off).result
+    assert r["stopped"] == "finished" and r["completed"]
+    assert r["efficiency"] == 1.0 and r["efficiency_uncapped"] < 1.0  # ran past T_max: E = 1 all the same
+
+
+def test_a_run_within_t_max_reports_both_efficiencies_alike():
+    from pathlib import Path
+
+    from causalmace.config import load_config
+    from causalmace.runner import run_episode
+
+    root = Path(__file__).resolve().parent.parent
+    r = run_episode(load_config(root / "configs/villagerbench/farming.yaml", task="rabbit_stew_20")).result
+    assert r["stopped"] == "finished" and r["efficiency"] == r["efficiency_uncapped"] > 1
+
+
+# -- the makespan lower bound with the walking no schedule avoids -----------------------------------
+
+
+def test_travel_adds_to_the_path_and_to_the_work():
+    durations = {"a": 1.0, "b": 1.0}
+    edges = [("a", "b")]
+    assert makespan_lower_bound(durations, edges, 2) == 2
+    travel = {"a": {"within": 3.0, "release": 0.0}, "b": {"within": 0.0, "release": 0.0}}
+    assert makespan_lower_bound(durations, edges, 2, travel) == 5  # a: 1 + 3, then b: 1
+    # a subtask far from every start position cannot finish before the walk there plus its work
+    far = {"b": {"within": 0.0, "release": 10.0}}
+    assert makespan_lower_bound(durations, edges, 2, far) == 11
+    # within-walks are busy time: four agents' worth of work and walking over two agents
+    flat = {k: 1.0 for k in "wxyz"}
+    assert makespan_lower_bound(flat, [], 2, {k: {"within": 1.0} for k in flat}) == 4

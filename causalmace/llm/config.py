@@ -23,6 +23,9 @@ class NoiseConfig(_Strict):
     spurious_edges: float = Field(0.0, ge=0, le=5, description="made-up edges, as a fraction of the true ones")
     missing_edges: float = Field(0.0, ge=0, le=1, description="fraction of true edges left out")
     answer_flip: float = Field(0.0, ge=0, le=1, description="chance a counterfactual answer is wrong")
+    missing_subtasks: float = Field(0.0, ge=0, le=1, description="fraction of subtasks the plan leaves out")
+    wrong_counts: float = Field(0.0, ge=0, le=1, description="fraction of counted subtasks that ask for too few")
+    made_up_subtasks: float = Field(0.0, ge=0, le=1, description="unneeded subtasks, per real one")
 
 
 class SymbolicConfig(_Strict):

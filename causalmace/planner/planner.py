@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from causalmace import registry
@@ -176,3 +177,40 @@ def build_graph(task_id: str, plan: Plan, report: PlanReport) -> TaskGraph:
         graph.remove_edge(a, b)
         report.dropped_edges.append((a, b))
     return graph
+
+
+def check_goal(env: Any, llm: LLM, graph: TaskGraph, settled: set[str], use_edges: bool = True,
+               reference: Callable[[], TaskGraph] | None = None) -> list[str]:
+    """Every subtask is settled but the goal is not met: ask what work the plan lacks, and add it.
+
+    The question names the goal (``task.goal.wants()``), the score so far and the subtasks already in
+    the graph; the answer is a plan of the subtasks still needed. New ids are added with their edges
+    (where the method keeps a graph); returns them. A plan that left a subtask out is noticed here.
+    """
+    score = env.score()
+    wants = ", ".join(str(w) for w in env.task.goal.wants())
+    have = "; ".join(f"{s.id}: {s.description}" + (" (done)" if s.id in settled else "") for s in graph.subtasks())
+    messages = [{"role": "system", "content": SYSTEM},
+                {"role": "user", "content": f"Task {env.task.id}: {env.task.description}\nThe goal asks for: {wants}. "
+                 f"Every planned subtask has been tried, yet the goal is not met (score {score.detail}). "
+                 f"Planned: {have}.\nAnswer with JSON: the subtasks still needed (new ids) and their edges."}]
+    context: dict[str, Any] = {"task": env.task.id, "have": sorted(graph.g.nodes)}
+    if reference is not None:
+        context["reference"] = reference
+    try:
+        plan = _parse(llm.complete(LLMRequest(messages, "check_goal", plan_schema(env), context)).text)
+    except (LLMError, ValidationError, ValueError):
+        return []
+    added: list[str] = []
+    for s in plan.subtasks:
+        if s.id in graph.g:
+            continue
+        graph.add(Subtask(s.id, s.kind, s.description, s.target, s.count, s.est_duration, dict(s.params),
+                          produces=tuple(s.produces)))
+        added.append(s.id)
+    if use_edges:
+        for e in plan.edges:
+            if (e.src in added or e.dst in added) and e.src in graph.g and e.dst in graph.g and e.src != e.dst \
+                    and not graph.g.has_edge(e.src, e.dst) and not nx.has_path(graph.g, e.dst, e.src):
+                graph.add_edge(e.src, e.dst, origin="planner", note="added when the goal was checked")
+    return added

@@ -1,0 +1,63 @@
+"""What the loop does when the plan itself was wrong: the shared retry budget and the work it adds.
+
+* **Budget.** A try that the Judger refused because something another subtask provides is not there
+  yet says nothing about the subtask itself: a method without a graph (AgentVerse's rounds) meets
+  that refusal as its normal way of learning the order, and a graph method meets it when the plan
+  missed an edge (repair then adds it). Such a try is not charged while the provider is still to
+  come; every other failure is. So one ``limits.max_attempts`` means the same for every method.
+* **Top-up.** A refusal for too few of an item whose providers have all run means the plan asked
+  for too few (a wrong count): a copy of the provider for the shortfall is added, before the subtask
+  that ran short where the method keeps a graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Set
+
+import networkx as nx
+
+from causalmace.graph import Subtask, TaskGraph
+from causalmace.judger import Refusal, RefusalKind, item_key
+from causalmace.repair import provides, sources
+
+
+def pending_provider(graph: TaskGraph, sid: str, facts: list[Refusal], settled: Set[str]) -> str | None:
+    """A subtask not yet settled that provides what one of the refusals wants, or None.
+
+    The providers are those :func:`causalmace.repair.sources` names: for doing things out of order
+    within a group, the subtasks of the control the agent saw idle.
+    """
+    for fact in facts:
+        for other in sorted(sources(graph, sid, fact)):
+            if other in settled:
+                continue
+            if nx.has_path(graph.g, sid, other):  # it waits for this one: no point waiting for it
+                continue
+            return other
+    return None
+
+
+def top_up(graph: TaskGraph, sid: str, facts: list[Refusal], done: Set[str]) -> Subtask | None:
+    """A new subtask that provides the shortfall a ``missing_item`` refusal reports, or None.
+
+    Only where every subtask that provides the item has run (so no edge can help) and no earlier
+    top-up for it is still to come. The copy keeps the provider's kind and details, with the count
+    that was short.
+    """
+    for fact in facts:
+        if fact.kind is not RefusalKind.MISSING_ITEM or not fact.item or fact.need <= fact.have:
+            continue
+        key = item_key(fact.item)
+        providers = sorted(o for o in graph.g.nodes if o != sid and key in provides(graph, o))
+        if not providers or any(p not in done for p in providers):
+            continue
+        tpl = graph.subtask(providers[0])
+        base = tpl.params.get("topped_up_from", tpl.id)
+        n = sum(1 for o in graph.g.nodes if graph.subtask(o).params.get("topped_up_from") == base) + 1
+        short = fact.need - fact.have
+        st = Subtask(f"{base}_more{n}", tpl.kind, f"{tpl.description} (again, {short} more)", tpl.target, short,
+                     tpl.est_duration, {**tpl.params, "topped_up_from": base}, dict(tpl.check), tpl.produces,
+                     tpl.consumes)
+        graph.add(st)
+        return st
+    return None
