@@ -1,9 +1,12 @@
 """The scripted skill agent: turns a subtask into go / collect / craft / smelt / place / toggle steps.
 
 It reads the world only through the block-world Judger's
-:class:`~causalmace.envs.blocks.judger.WorldView` and the observation dict, so it runs on any block
-world that offers them, simulated or live. A refused action ends the subtask with the Judger's typed
-refusal (after putting back what it took), which is how a missing dependency surfaces.
+:class:`~causalmace.envs.blocks.judger.WorldView` (where things are, where it can walk) and the
+observation dict, so it runs on any block world that offers them, simulated or live. It knows what a
+player knows: what a chest holds once it stands at it (the observation lists the containers within
+reach), and of an escape room what shows (its way out, the steps it took, its controls), never which of
+the room's conditions still wait. A refused action ends the subtask with the Judger's typed refusal
+(after putting back what it took), which is how a missing dependency surfaces.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 from causalmace.agent import Outcome, Usage
 from causalmace.envs.blocks import actions as A
 from causalmace.envs.blocks.judger import REACH, distance
+from causalmace.envs.blocks.sight import seen_contents
 from causalmace.graph import Subtask
 from causalmace.judger import Refusal, RefusalKind
 from causalmace.rules import Pos
@@ -26,12 +30,14 @@ OFFSETS = sorted(  # standing cells around a target, nearest first; below it too
 )
 MAX_WAITS = 120
 STEP_ASIDE_WAITS = 20  # seconds a builder waits for a teammate to step off the cell its block goes in
+WATCH_S = 3  # seconds an agent watches a room after acting on one of its controls
 
 
 class Failed(Exception):
-    def __init__(self, refusal: Refusal) -> None:
+    def __init__(self, refusal: Refusal, more: tuple[Refusal, ...] = ()) -> None:
         super().__init__(refusal.message)
         self.refusal = refusal
+        self.more = more  # further facts seen at the same time
 
 
 def _fail(kind: RefusalKind, message: str, **fact: Any) -> Failed:
@@ -92,14 +98,20 @@ class ScriptedSkillAgent:
         if distance(here, pos) <= reach and not _in_the_way(_cell(here), pos):
             return
         offsets = OFFSETS if not around else sorted(OFFSETS, key=lambda o: _inside(around, pos, o))
+        closed: Refusal | None = None
         for r in (reach, REACH):  # the safe margin first, then the Judger's full reach
             for o in offsets:
                 c = (pos[0] + o[0], pos[1] + o[1], pos[2] + o[2])
                 if distance(c, pos) > r or _in_the_way(c, pos) or not _can_stand(world, c):
                     continue
-                if world.path_blocked(self.name, c) is None:
+                why = world.path_blocked(self.name, c)
+                if why is None:
                     yield from self._do(A.NavigateTo(x=c[0], y=c[1], z=c[2]))
                     return
+                if closed is None and why.kind is RefusalKind.WAY_CLOSED:
+                    closed = why
+        if closed is not None:  # a closed area stands between: what must open first
+            raise Failed(closed)
         raise _fail(RefusalKind.UNREACHABLE, f"no cell to stand on within reach of {pos} that can be walked to",
                     pos=pos)
 
@@ -149,16 +161,33 @@ class ScriptedSkillAgent:
             except (KeyError, TypeError, ValueError, IndexError) as e:  # a plan's subtask that lacks its details
                 raise _fail(RefusalKind.NOT_POSSIBLE, f"subtask {st.id} lacks what {st.kind} needs: {e!r}") from e
         except Failed as f:
-            self._outcome = Outcome(False, f.refusal.message, [f.refusal])
+            self._outcome = Outcome(False, f.refusal.message, [f.refusal, *f.more])
             try:  # put back what was taken so that nothing is lost with the failure
                 yield from self._store_all(world, depot, sorted(self._taken))
             except Failed:
                 pass
 
     def _return(self, st: Subtask, world: Any, depot: Pos | None) -> Steps:
-        """Put everything carried back in the depot: what a lost Worker left in its hands."""
+        """Put back in the depot the ``items`` listed (what a failed subtask left in hand), or everything
+        carried (what a lost Worker left)."""
         depot = world.survey().depot()
-        yield from self._store_all(world, depot, sorted(world.inventory(self.name)))
+        if depot is None:
+            return
+        items = st.params.get("items")
+        if items is None:
+            yield from self._store_all(world, depot, sorted(world.inventory(self.name)))
+            return
+        inv = world.inventory(self.name)
+        todo = [(i, min(int(n), inv.get(i, 0))) for i, n in items if inv.get(i, 0) > 0]
+        if todo:
+            yield from self._near(world, depot)
+        for item, n in todo:
+            yield from self._do(A.StoreItem(item_name=item, to_name=world.rules.depot, item_count=n))
+
+    def _stock(self, world: Any, depot: Pos) -> Generator[A.Action, Any, dict[str, int]]:
+        """What the depot holds: known by going there and opening it, as a player does."""
+        yield from self._near(world, depot)
+        return seen_contents(world.observe(self.name), depot) or {}
 
     def _fetch(self, st: Subtask, world: Any, depot: Pos) -> Steps:
         yield from self._near(world, tuple(st.params["source"]))
@@ -181,8 +210,7 @@ class ScriptedSkillAgent:
             yield from self._do(A.MineBlock(x=pos[0], y=pos[1], z=pos[2]))
         self._taken[st.target] = 1
         yield from self._store_all(world, depot, [st.target] + ([tool] if tool else []))
-        stock = world.container(depot)
-        have = stock[0].get(st.target, 0) if stock else 0
+        have = (yield from self._stock(world, depot)).get(st.target, 0)
         if have < st.count:
             raise _fail(RefusalKind.MISSING_ITEM, f"{world.rules.depot} at {depot} has {have} {st.target}, "
                         f"not {st.count}", item=st.target, pos=depot, need=st.count, have=have)
@@ -212,8 +240,8 @@ class ScriptedSkillAgent:
 
     def _craft(self, st: Subtask, world: Any, depot: Pos) -> Steps:
         have = dict(world.inventory(self.name))
-        held = world.container(depot) if depot is not None else None
-        for item, n in (held[0].items() if held else ()):
+        held = (yield from self._stock(world, depot)) if depot is not None else {}
+        for item, n in held.items():
             have[item] = have.get(item, 0) + n
         recipe = _choose_recipe(world.rules, st.target, have, {n for n, _ in st.params.get("inputs", [])})
         ops = st.params.get("ops", 1)
@@ -231,15 +259,16 @@ class ScriptedSkillAgent:
 
     def _build(self, st: Subtask, world: Any, depot: Pos) -> Steps:
         need: dict[str, int] = {}
-        for _, name, _ in st.params["blocks"]:
-            need[name] = need.get(name, 0) + 1
+        for p, name, _ in st.params["blocks"]:
+            if not _placed(world, tuple(p), name):  # placed by an earlier try: nothing to take for it
+                need[name] = need.get(name, 0) + 1
         for name, n in sorted(need.items()):
             have = world.inventory(self.name).get(name, 0)
             if have < n:
                 yield from self._withdraw(world, depot, name, n - have)
         for p, name, facing in st.params["blocks"]:
             pos = tuple(p)
-            if world.block(pos) == (name, facing) or (world.block(pos) or ("",))[0] == name:
+            if _placed(world, pos, name):
                 continue
             yield from self._near(world, pos, around=st.params.get("footprint"))
             yield from self._put(world, A.PlaceBlock(item_name=name, x=pos[0], y=pos[1], z=pos[2], facing=facing))
@@ -271,43 +300,85 @@ class ScriptedSkillAgent:
         yield from self._store_all(world, depot, [world.rules.scaffold])
         yield from self._step_off(world, st.params.get("footprint"), depot)
 
+    def _room(self, world: Any, room: int) -> tuple[bool, int]:
+        """What shows of ``room``: whether its way out is open, and how many of its steps it took."""
+        obs = world.observe(self.name)
+        solved = obs.get("rooms_solved") or []
+        steps = obs.get("rooms_progress") or []
+        return bool(room < len(solved) and solved[room]), int(steps[room]) if room < len(steps) else 0
+
     def _room_solved(self, world: Any, room: int) -> bool:
-        solved = world.observe(self.name).get("rooms_solved") or []
-        return room < len(solved) and solved[room]
+        return self._room(world, room)[0]
 
-    def _counted(self, world: Any, st: Subtask) -> bool:
-        """Whether the room took this condition (or no longer waits for it)."""
-        pos = tuple(st.params["pos"])
-        return self._room_solved(world, st.params["room"]) or pos not in world.observe(self.name).get(
-            "conditions_waiting", ())
+    def _control_on(self, world: Any, pos: Pos) -> bool:
+        return any(tuple(c["pos"]) == pos and c["active"] for c in world.observe(self.name).get("controls") or ())
 
-    def _not_counted(self, st: Subtask) -> Failed:
-        return _fail(RefusalKind.OUT_OF_ORDER, f"the {st.target} at {tuple(st.params['pos'])} did not count: "
-                     f"room {st.params['room']} waits for something else first", item=st.target,
-                     pos=tuple(st.params["pos"]), group=str(st.params["room"]))
+    def _watch(self, world: Any, st: Subtask, before: int, again: A.Action | None = None) -> Steps:
+        """After acting on a control: done once the room shows a step taken or opens. If it shows nothing,
+        the controls the agent sees idle are what the room waits for first: each is a fact for repair."""
+        room, pos = st.params["room"], tuple(st.params["pos"])
+        for _ in range(WATCH_S):
+            if self._responded(world, room, before):
+                return
+            if again is not None:  # a button's press is short: press it again while watching
+                yield from self._do(again)
+            yield from self._do(A.Wait(seconds=1.0))
+        if self._responded(world, room, before):
+            return
+        idle = [c for c in world.observe(self.name).get("controls") or ()
+                if not c["active"] and tuple(c["pos"]) != pos]
+        if not idle:
+            raise _fail(RefusalKind.GAVE_UP, f"room {room} showed nothing after the {st.target} at {pos}",
+                        group=str(room))
+        facts = [Refusal(RefusalKind.OUT_OF_ORDER, f"room {room} showed nothing after the {st.target} at {pos}; "
+                         f"the {c['block']} at {tuple(c['pos'])} is idle", c["block"], tuple(c["pos"]), str(room))
+                 for c in idle]
+        raise Failed(facts[0], tuple(facts[1:]))
+
+    def _responded(self, world: Any, room: int, before: int) -> bool:
+        solved, steps = self._room(world, room)
+        return solved or steps > before
 
     def _toggle(self, st: Subtask, world: Any, depot: Pos | None) -> Steps:
         pos = tuple(st.params["pos"])
         room = st.params["room"]
+        press = A.ToggleAction(item_name=st.target, x=pos[0], y=pos[1], z=pos[2])
         yield from self._near(world, pos)
-        yield from self._do(A.ToggleAction(item_name=st.target, x=pos[0], y=pos[1], z=pos[2]))
-        if st.params.get("repeat") and st.params.get("hold"):
+        if world.rules.interactive.get(st.target) == "lever":  # it stays as set: it counts when the room comes to it
+            if not self._control_on(world, pos):  # a try before may have set it already
+                yield from self._do(press)
+            return
+        if st.params.get("team"):
+            yield from self._wait_for_team(world, room, int(st.params["team"]))
+        before = self._room(world, room)[1]
+        yield from self._do(press)
+        if st.params.get("hold"):
             for _ in range(MAX_WAITS):  # a button counts only while the others hold: press until it opens
                 if self._room_solved(world, room):
                     return
                 yield from self._do(A.Wait(seconds=1.0))
-                yield from self._do(A.ToggleAction(item_name=st.target, x=pos[0], y=pos[1], z=pos[2]))
+                yield from self._do(press)
             raise _fail(RefusalKind.GAVE_UP, f"room {room} did not open", group=str(room))
-        if not self._counted(world, st):
-            raise self._not_counted(st)
+        yield from self._watch(world, st, before, again=press)
+
+    def _wait_for_team(self, world: Any, room: int, team: int) -> Steps:
+        """A control that sends the room's players on: use it only once ``team`` players (it too) are in."""
+        for _ in range(MAX_WAITS):
+            rooms = (world.observe(self.name).get("teammates") or {}).values()
+            if 1 + sum(1 for r in rooms if r == room) >= team:
+                return
+            yield from self._do(A.Wait(seconds=1.0))
+        raise _fail(RefusalKind.GAVE_UP, f"fewer than {team} players came to room {room}", group=str(room))
 
     def _stand(self, st: Subtask, world: Any, depot: Pos | None) -> Steps:
         pos = tuple(st.params["pos"])
         room = st.params["room"]
+        before = self._room(world, room)[1]
         yield from self._do(A.NavigateTo(x=pos[0], y=pos[1], z=pos[2]))
+        if st.params.get("together"):  # teammates take the room's other plates while it stays here
+            return
         if not st.params.get("hold", True):
-            if not self._counted(world, st):
-                raise self._not_counted(st)
+            yield from self._watch(world, st, before)
             return
         for _ in range(MAX_WAITS):
             if self._room_solved(world, room):
@@ -326,6 +397,10 @@ class ScriptedSkillAgent:
         if current is not None and current[0] != st.target:
             yield from self._do(A.MineBlock(x=pos[0], y=pos[1], z=pos[2]))
         yield from self._put(world, A.PlaceBlock(item_name=st.target, x=pos[0], y=pos[1], z=pos[2]))
+
+
+def _placed(world: Any, pos: Pos, name: str) -> bool:
+    return (world.block(pos) or ("",))[0] == name
 
 
 def _cell(p: tuple[float, float, float]) -> Pos:

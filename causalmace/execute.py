@@ -64,7 +64,7 @@ class Turns:
             return False, 0.0
         if st.kind == "stand":
             st = Subtask(st.id, st.kind, st.description, st.target, st.count, st.est_duration,
-                         {**st.params, "hold": False}, st.check)
+                         {**st.params, "hold": False, "together": st.params.get("hold", True)}, st.check)
             name = self.pool.pop()
             self.standing[name] = st.params.get("room", 0)
         else:

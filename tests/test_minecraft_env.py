@@ -116,8 +116,11 @@ def test_escape_room_opens_when_two_bots_stand_on_its_plates(make: Callable[...,
     assert all(env.block(c) is not None for c in exits)  # the exit's trapdoors, gone once the room opens
     r = env.apply("Alice", A.NavigateTo(x=plates[0][0], y=plates[0][1], z=plates[0][2]))
     assert r.status, r.message
-    assert env.observe("Alice")["rooms_solved"] == [False]
-    assert env.observe("Alice")["conditions_waiting"] == [plates[1]]
+    seen = env.observe("Alice")
+    assert seen["rooms_solved"] == [False] and "conditions_waiting" not in seen  # what a player sees, no more
+    assert all(env.block(c) is not None for c in exits)  # one plate pressed: the way out is still shut
+    shown = {tuple(c["pos"]): c["active"] for c in seen["controls"]}
+    assert shown == {plates[0]: True, plates[1]: False}  # someone on the first plate, nobody on the second
     r = env.apply("Bob", A.NavigateTo(x=plates[1][0], y=plates[1][1], z=plates[1][2]))
     assert r.status, r.message
     assert env.observe("Bob")["rooms_solved"] == [True]

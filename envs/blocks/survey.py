@@ -1,4 +1,5 @@
-"""What an agent team can see of a block world at the start: the planner's view of resources."""
+"""What a block world holds at the start: the env's reference plan reads all of it; the planner's text, what a
+player can see."""
 
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ class Survey:
 
 
 def survey_text(survey: Survey) -> str:
-    return (f"Containers: {[(p, n, dict(i)) for p, n, i, _ in survey.containers]}\n"
+    """The planner's view: where containers stand, not what they hold; a player learns that by opening one
+    (upstream's task goals say only that some ingredients or materials are in chests)."""
+    return (f"Containers (open one to see what it holds): "
+            f"{[(p, n, 'locked') if lock else (p, n) for p, n, _, lock in survey.containers]}\n"
             f"Blocks: { {k: len(v) for k, v in survey.blocks.items()} }\n"
             f"Creatures: {sorted({n for n, _ in survey.creatures})}")

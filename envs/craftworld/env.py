@@ -27,12 +27,13 @@ from typing import Any
 from causalmace.envs.blocks import actions as A
 from causalmace.envs.blocks.judger import ENTITY_REACH, REACH, check, distance
 from causalmace.envs.blocks.outcome import WorldFacts
+from causalmace.envs.blocks.sight import containers_in_reach, controls, steps_shown
 from causalmace.envs.blocks.survey import Survey, survey_text
 from causalmace.envs.blocks.text import rules_text
 from causalmace.envs.craftworld import lanes, rooms
 from causalmace.envs.craftworld.movement import Grid, Paths, Route
 from causalmace.envs.craftworld.rules_data import remainders
-from causalmace.envs.craftworld.world import Block, Container, TriggerState, Vec, WorldState
+from causalmace.envs.craftworld.world import ROOM_HALF, Block, Container, Vec, WorldState
 from causalmace.envs.protocol import ActionResult, Capability
 from causalmace.judger import Refusal, RefusalKind, Score
 from causalmace.rules import Pos, RuleChange, RuleSet
@@ -41,7 +42,6 @@ from causalmace.tasks import Task
 AGENT_NAMES = ("Alice", "Bob", "Cindy", "David", "Eve", "Frank", "Grace", "Heidi", "Ivan", "Judy",
                "Mallory", "Niaj")
 REJECT_COST = 0.5  # seconds an agent loses on an action the Judger refuses
-_NO_TRIGGER = TriggerState({}, {})
 
 
 def agent_names(n: int) -> list[str]:
@@ -97,7 +97,9 @@ class CraftWorldEnv:
     def apply(self, agent: str, action: A.Action) -> ActionResult:
         """Judge, then apply ``action`` for ``agent`` at that agent's clock."""
         st = self.state.agents[agent]
-        start = st.clock + self.think_time
+        # think time is paid per decision to act; standing still is none, and whatever an agent decides
+        # once its wait is over pays its own think time, so a wait would otherwise pay it twice
+        start = st.clock + (0.0 if isinstance(action, A.Wait) else self.think_time)
         refusal = check(self.rules, self, agent, action) or self._clash(agent, action, start)
         if refusal is not None:
             st.clock = start + REJECT_COST
@@ -113,15 +115,45 @@ class CraftWorldEnv:
         return ActionResult(True, msg, duration, data)
 
     def observe(self, agent: str) -> dict[str, Any]:
+        """What the agent sees (see :mod:`causalmace.envs.blocks.sight`): never a trigger's hidden state."""
         st = self.state.agents[agent]
-        solved = [bool(self.state.triggers.get(t.id) and self.state.triggers[t.id].fired)
-                  for t in self.rules.triggers]
-        waiting = sorted({c.pos for t in self.rules.triggers for c in t.conditions
-                          if not (self.state.triggers.get(t.id) and self.state.triggers[t.id].fired)
-                          and not self.state.triggers.get(t.id, _NO_TRIGGER).registered.get((c.block, c.pos))})
-        return {"position": st.pos, "inventory": dict(st.inventory), "time": st.clock,
-                "room": self._room(st.pos) if self.state.rooms else None,
-                "rooms_solved": solved, "conditions_waiting": waiting}
+        obs: dict[str, Any] = {"position": st.pos, "inventory": dict(st.inventory), "time": st.clock,
+                               "containers": containers_in_reach(
+                                   ((p, c.name, c.items) for p, c in self.state.containers.items()), st.pos, REACH)}
+        if self.state.rooms:
+            shown = [(bool(ts and ts.fired), steps_shown(t, ts.registered if ts else {}, bool(ts and ts.fired)))
+                     for t in self.rules.triggers for ts in (self.state.triggers.get(t.id),)]
+            obs.update(room=self._room(st.pos), rooms_solved=[s for s, _ in shown],
+                       rooms_progress=[n for _, n in shown], controls=self._controls(st),
+                       teammates={a: self._room(o.pos) for a, o in self.state.agents.items() if a != agent})
+        elif self.rules.triggers:
+            obs.update(room=None, rooms_solved=[bool(self.state.triggers.get(t.id) and self.state.triggers[t.id].fired)
+                                                for t in self.rules.triggers])
+        else:
+            obs.update(room=None, rooms_solved=[])
+        return obs
+
+    def _controls(self, st: Any) -> list[dict[str, Any]]:
+        """The levers, buttons and plates in the room the agent stands in, as it sees them."""
+        inside = self.state.room_at(st.pos)
+        if inside is None:
+            return []
+        cx, cy, cz = self.state.rooms[inside].center
+        cells = [((x, y, z), b.name) for x in range(cx - ROOM_HALF, cx + ROOM_HALF + 1)
+                 for z in range(cz - ROOM_HALF, cz + ROOM_HALF + 1) for y in range(cy - 1, cy + 9)
+                 for b in (self.state.blocks.get((x, y, z)),) if b is not None]
+        feet = {_cell(a.pos) for a in self.state.agents.values()}
+
+        def active(pos: Pos, name: str) -> bool:
+            b = self.state.blocks[pos]
+            kind = self.rules.interactive.get(name)
+            if kind == "plate":
+                return pos in feet
+            if kind == "button":
+                return st.clock - b.pressed_at <= rooms.BUTTON_PULSE
+            return bool(b.powered)
+
+        return controls(cells, self.rules.interactive.get, active)
 
     def facts(self) -> WorldFacts:
         """What a block-world goal is scored from."""
@@ -158,6 +190,12 @@ class CraftWorldEnv:
             raise RuntimeError("this env does not declare the 'reference' capability: it has no reference plan")
         return self._reference(self.task, self.rules, self.survey())
 
+    def min_travel(self, graph: Any) -> dict[str, dict[str, float]]:
+        """Per subtask, the walking no schedule avoids (seconds), for the makespan lower bound."""
+        from causalmace.envs.craftworld.travel import min_travel
+
+        return min_travel(self, graph)
+
     def intervals(self) -> dict[str, list[tuple[float, float]]]:
         return {a: list(v) for a, v in self.state.intervals.items()}
 
@@ -185,6 +223,8 @@ class CraftWorldEnv:
 
     # ---- optional capabilities (the causal refiner asks for them) ----------------------------
     def fork(self) -> CraftWorldEnv:
+        if self.state.mutable is None:  # blocks only the toggles change in place; forks share the rest
+            self.state.mutable = frozenset(self.rules.interactive)
         other = object.__new__(CraftWorldEnv)
         other.__dict__.update(self.__dict__)
         other.state = self.state.copy()

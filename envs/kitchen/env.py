@@ -65,7 +65,7 @@ class KitchenEnv:
 
     def apply(self, agent: str, action: Action) -> ActionResult:
         cook = self.state.cooks[agent]
-        start = cook.clock + self.think_time
+        start = cook.clock + (0.0 if isinstance(action, Wait) else self.think_time)  # waiting is no decision
         refusal = judge(self.kitchen, self.rules, self.state, agent, action, self.still_ordered())
         if refusal is not None:
             cook.clock = start + self.kitchen.refused_s

@@ -25,13 +25,14 @@ from typing import Any
 
 from causalmace.actions import Action, Wait
 from causalmace.envs.blocks import actions as A
-from causalmace.envs.blocks.judger import check, distance
+from causalmace.envs.blocks.judger import REACH, check, distance
 from causalmace.envs.blocks.outcome import WorldFacts
+from causalmace.envs.blocks.sight import containers_in_reach, controls, steps_shown
 from causalmace.envs.blocks.survey import Survey, survey_text
 from causalmace.envs.blocks.text import rules_text
 from causalmace.envs.craftworld.env import agent_names
 from causalmace.envs.craftworld.lanes import closed_between, room_of
-from causalmace.envs.craftworld.world import WorldState
+from causalmace.envs.craftworld.world import ROOM_HALF, WorldState
 from causalmace.envs.protocol import ActionResult, Capability
 from causalmace.judger import Refusal, RefusalKind, Score
 from causalmace.rules import Condition, Pos, RuleSet, Trigger
@@ -173,8 +174,8 @@ class MinecraftEnv:
         """Judge ``action`` on the live world, then have ``agent``'s bot do it; see the module doc for time."""
         ag = self._ag[agent]
         start = ag.clock + self.think_time
-        if isinstance(action, Wait):
-            ag.clock = start + action.seconds
+        if isinstance(action, Wait):  # waiting is no decision: no think time
+            ag.clock += action.seconds
             if self._conn is not None:
                 self._conn.live.clear_cache()
             self._after(agent, ag.clock)
@@ -219,10 +220,39 @@ class MinecraftEnv:
         raise AssertionError("unreachable")
 
     def observe(self, agent: str) -> dict[str, Any]:
+        """What the agent sees, as in CraftWorld (:mod:`causalmace.envs.blocks.sight`): no trigger's hidden state."""
         pos = self.position(agent)
-        return {"position": pos, "inventory": dict(self.inventory(agent)), "time": self._ag[agent].clock,
-                "room": room_of(self.state, pos) if self.state.rooms else None,
-                "rooms_solved": self._book.solved(), "conditions_waiting": self._book.waiting()}
+        held = self._conn.live.containers() if self._conn is not None else {}
+        found = ((p, c.name, held.get(p, c.items)) for p, c in self.state.containers.items())
+        obs: dict[str, Any] = {"position": pos, "inventory": dict(self.inventory(agent)),
+                               "time": self._ag[agent].clock, "containers": containers_in_reach(found, pos, REACH),
+                               "room": room_of(self.state, pos) if self.state.rooms else None,
+                               "rooms_solved": self._book.solved()}
+        if self.state.rooms:
+            book = self._book
+            obs["rooms_progress"] = [steps_shown(t, book.state[t.id].registered, book.state[t.id].fired)
+                                     for t in book.triggers]
+            obs["controls"] = self._controls(pos)
+            obs["teammates"] = {a: room_of(self.state, self.position(a)) for a in self.agents if a != agent}
+        return obs
+
+    def _controls(self, pos: Vec) -> list[dict[str, Any]]:
+        """The levers, buttons and plates in the agent's room (the scene's), as the live world shows them."""
+        inside = self.state.room_at(pos)
+        if inside is None or self._conn is None:
+            return []
+        cx, _, cz = self.state.rooms[inside].center
+        cells = [(p, b.name) for p, b in self.state.blocks.items() if b is not None
+                 and abs(p[0] - cx) <= ROOM_HALF and abs(p[2] - cz) <= ROOM_HALF]
+        live = self.live
+
+        def active(p: Pos, name: str) -> bool:
+            if self.rules.interactive.get(name) == "plate":
+                return p in live.pressed_plates()
+            b = live.block(p)
+            return b is not None and b[0] == name and is_true(b[1].get("powered"))
+
+        return controls(cells, self.rules.interactive.get, active)
 
     def facts(self) -> WorldFacts:
         owners: dict[str, int] = {}

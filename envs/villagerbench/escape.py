@@ -397,7 +397,7 @@ class _Frame:
 
 
 def _shell(center: Pos, room_below: bool) -> dict[Pos, str]:
-    """A room's walls: a ring with the doorway at -z (shut from behind when nothing leads in) and bars at +z."""
+    """A room's walls: a ring open along -z (shut from behind when nothing leads in) and bars at +z."""
     cx, _, cz = center
     cells: dict[Pos, str] = {}
     for dx in range(-HALF, HALF + 1):
@@ -409,7 +409,8 @@ def _shell(center: Pos, room_below: bool) -> dict[Pos, str]:
             for y in range(0, 4):
                 cells[(cx + dx, y, cz - HALF - 1)] = WALL
     for y in range(0, 3):
-        del cells[(cx, y, cz - HALF)]  # the doorway in
+        for dx in range(1 - HALF, HALF):  # the way in: open along the wall, so that wherever the exits of the
+            del cells[(cx + dx, y, cz - HALF)]  # room behind are (doors off the middle too), they lead in
         cells[(cx, y, cz + HALF)] = BARS  # the way out, opened by the room's effects
     return cells
 

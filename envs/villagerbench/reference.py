@@ -14,6 +14,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 
@@ -50,25 +51,58 @@ class _Farm:
     made_by: dict[str, list[str]] = field(default_factory=dict)  # item in the depot -> who put it there
     harvests: dict[str, str] = field(default_factory=dict)  # block -> its harvest subtask
     n: int = 0
+    journal: list[tuple[str, object, object]] = field(default_factory=list)  # graph changes, to undo
+    normal: bool = True  # the graph's edges are in the order a copy of it would list them
 
     def _snap(self) -> tuple:
+        """What a failed option is rolled back to. The graph is not copied: its changes since are undone."""
         return (self.stock.copy(), {k: v.copy() for k, v in self.other.items()}, set(self.used_blocks),
                 self.killed.copy(), {k: list(v) for k, v in self.made_by.items()}, dict(self.harvests), self.n,
-                self.graph.copy())
+                (len(self.journal), self.normal))
 
     def _restore(self, s: tuple) -> None:
         (self.stock, self.other, self.used_blocks, self.killed, self.made_by, self.harvests, self.n,
-         self.graph) = s
+         (mark, normal)) = s
+        g = self.graph.g
+        while len(self.journal) > mark:
+            kind, key, old = self.journal.pop()
+            if kind == "node":
+                if old is None:
+                    g.remove_node(key)
+                else:
+                    g.nodes[key]["subtask"] = old
+            elif old is None:
+                g.remove_edge(*key)  # type: ignore[misc]
+            else:
+                g.edges[key]["record"] = old
+        if not normal:  # a rolled-back graph is a copy, whose edges a copy lists in node order
+            self.graph = self.graph.copy()
+        self.normal = True
+
+    def _add(self, st: Subtask) -> None:
+        g = self.graph.g
+        self.journal.append(("node", st.id, g.nodes[st.id]["subtask"] if st.id in g else None))
+        self.graph.add(st)
+
+    def _add_edge(self, a: str, b: str) -> None:
+        g = self.graph.g
+        if g.has_edge(a, b):
+            self.journal.append(("edge", (a, b), g.edges[a, b]["record"]))
+        else:
+            if g.in_degree(b):  # a copy would list b's predecessors in node order, maybe not this one
+                self.normal = False
+            self.journal.append(("edge", (a, b), None))
+        self.graph.add_edge(a, b, origin="truth")
 
     def _new(self, kind: str, target: str, count: int, desc: str, est: float, deps: Iterable[str],
              **params: object) -> str:
         self.n += 1
         sid = f"{kind}_{target}_{self.n}"
-        self.graph.add(Subtask(sid, kind, desc, target, count, round(est, 3),
-                               {"depot": self.depot, **params}, {"depot_has": [target, count]},
-                               produces=(item_key(target),)))
+        self._add(Subtask(sid, kind, desc, target, count, round(est, 3),
+                          {"depot": self.depot, **params}, {"depot_has": [target, count]},
+                          produces=(item_key(target),)))
         for d in deps:
-            self.graph.add_edge(d, sid, origin="truth")
+            self._add_edge(d, sid)
         return sid
 
     def obtain(self, item: str, count: int, depth: int = 0) -> list[str]:
@@ -144,7 +178,7 @@ class _Farm:
                      old.target, old.count + need, round(old.est_duration + len(more) * dig, 3),
                      {**old.params, "positions": [*old.params["positions"], *more]},
                      {"depot_has": [old.target, old.count + need]}, old.produces)
-        self.graph.add(st)  # a new object: a restored snapshot keeps the old one
+        self._add(st)  # a new object: a rolled-back graph gets the old one back
         return sid
 
     def _tool(self, tools: frozenset[str], depth: int) -> tuple[str, list[str]]:
@@ -544,6 +578,7 @@ def decompose_escape(task: Task, goal: EscapeGoal, rules: RuleSet, survey: Surve
                     continue
             graph.add(st)
             ids.append(st.id)
+        ids += _gather(graph, room, t, survey, ids, d.toggle)
         for sid in ids:
             graph.subtask(sid).produces = (group_key(room.index), cell_key(graph.subtask(sid).params["pos"]))
         for e in t.effects:
@@ -567,6 +602,33 @@ def decompose_escape(task: Task, goal: EscapeGoal, rules: RuleSet, survey: Surve
         if not v:
             del key_givers[k]
     return graph
+
+
+def _gather(graph: TaskGraph, room: Any, t: Any, survey: Survey, ids: list[str], toggle_s: float) -> list[str]:
+    """A room that sends its players on to different lanes ("all players ... then all players will be
+    teleported to different positions") needs all of them in it when its control is used: one stand in the
+    room for each player but the one who uses it, held until the room opens, and that one waits for them."""
+    team = sum(1 for e in t.effects if e.kind == "teleport_split")
+    if team < 2 or not ids:
+        return []
+    taken = {p for cells in survey.blocks.values() for p in cells}
+    cx, cy, cz = room.center
+    user = graph.subtask(ids[0])
+    at = tuple(user.params["pos"])
+    free = sorted(((cx + dx, cy, cz + dz) for dx in range(-3, 4) for dz in range(-3, 4)
+                   if (cx + dx, cy, cz + dz) not in taken and (cx + dx, cy + 1, cz + dz) not in taken
+                   and (cx + dx, cy, cz + dz) != at),
+                  key=lambda p: (abs(p[0] - at[0]) + abs(p[2] - at[2]), p))
+    user.params["team"] = team
+    out = []
+    for k, pos in enumerate(free[: team - 1]):
+        st = Subtask(f"r{room.index}_gather_{k}", "stand", f"be in room {room.index + 1} when its {user.target} is "
+                     "used", user.target, 1, round(3 + toggle_s, 3),
+                     {"room": room.index, "trigger": t.id, "pos": list(pos), "order": user.params.get("order", 0),
+                      "hold": True}, {"room_solved": room.index})
+        graph.add(st)
+        out.append(st.id)
+    return out
 
 
 def decompose(task: Task, rules: RuleSet, survey: Survey) -> TaskGraph:
