@@ -149,6 +149,7 @@ class BenchConfig(BaseModel):
     # planner noise beyond edges: v sets llm.noise.missing_subtasks, wrong_counts and made_up_subtasks to v
     subtask_noise: list[Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=lambda: [0.0], min_length=1)
     set: list[str] = Field(default_factory=list)  # key.path=value applied to every run, as run's --set
+    opt: bool = False  # makespan / OPT per episode (needs ortools; up to 1 s of CP-SAT on 4 threads each)
     seeds: int = Field(1, ge=1, le=limits.MAX_SEEDS)
     tasks: int | str = "all"
     jobs: int = Field(2, ge=1, le=limits.MAX_PARALLEL)
@@ -184,7 +185,7 @@ class BenchConfig(BaseModel):
 
 OPTION = {"methods": "--methods", "suites": "--suites", "agents": "--agents", "noise": "--noise",
           "seeds": "--seeds", "tasks": "--tasks", "jobs": "--jobs", "estimators": "--estimators",
-          "answer_flip": "--answer-flip", "subtask_noise": "--subtask-noise"}
+          "answer_flip": "--answer-flip", "subtask_noise": "--subtask-noise", "opt": "--opt"}
 
 
 def _validate(data: dict[str, Any], path: Path | None) -> BenchConfig:
@@ -250,11 +251,13 @@ class Job:
     estimator: str = ""
     flip: float = 0.0
     subtasks: float = 0.0
+    opt: bool = False  # also prove the optimum with CP-SAT for a makespan / OPT column (costs CPU)
 
     @property
     def fingerprint(self) -> str:
         """A hash of the job's effective config: a result computed under another config is not this job's."""
-        text = json.dumps(self.config, sort_keys=True, separators=(",", ":"), default=str)
+        data = {**self.config, "bench.opt": True} if self.opt else self.config
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def meta(self) -> dict[str, Any]:
@@ -398,7 +401,7 @@ def plan_jobs(bench: BenchConfig, **overrides: Any) -> list[Job]:
                             jid = _check_id(job_id(suite, task, method, agents, noise, seed, est, flip, sub), bench,
                                             suite)
                             jobs.append(Job(jid, method, suite, task, agents, noise, seed, config, _estimator(config),
-                                            flip, sub))
+                                            flip, sub, bench.opt))
     return jobs
 
 
@@ -410,7 +413,8 @@ def run_job(job: Job) -> dict[str, Any]:
     from causalmace.runner import run_episode
 
     ep = run_episode(RunConfig.model_validate(job.config))
-    ratio = optimum.over_opt(ep.trace.events, ep.graph.edges(), ep.result["agents"])  # None without CP-SAT
+    ratio = (optimum.over_opt(ep.trace.events, ep.graph.edges(), ep.result["agents"])  # None without CP-SAT
+             if job.opt else None)
     return {**ep.result, "makespan_over_opt": ratio, "bench": job.meta(), "config": job.config}
 
 

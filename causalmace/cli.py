@@ -248,6 +248,10 @@ def bench_cmd(
     estimators: Annotated[str | None, typer.Option(help="comma-separated refiner estimators: simulate, llm")] = None,
     answer_flip: Annotated[str | None, typer.Option(help="comma-separated chances of a wrong counterfactual "
                                                          "answer (offline model)")] = None,
+    subtask_noise: Annotated[str | None, typer.Option(help="comma-separated planner noise beyond edges "
+                                                           "(missing, miscounted and made-up subtasks)")] = None,
+    opt: Annotated[bool | None, typer.Option("--opt/--no-opt", help="also prove each episode's optimum with "
+                                             "CP-SAT for a makespan / OPT column (needs ortools)")] = None,
     seeds: Annotated[int | None, typer.Option(help="seeds per task (0..N-1)")] = None,
     tasks: Annotated[str | None, typer.Option(help="first N tasks per suite, or 'all'")] = None,
     jobs: Annotated[int | None, typer.Option(help="episodes in parallel")] = None,
@@ -276,7 +280,8 @@ def bench_cmd(
                      agents=split(agents, int, "--agents"), noise=split(noise, float, "--noise"),
                      estimators=split(estimators, str, "--estimators"),
                      answer_flip=split(answer_flip, float, "--answer-flip"),
-                     seeds=seeds, tasks=tasks, jobs=jobs)
+                     subtask_noise=split(subtask_noise, float, "--subtask-noise"),
+                     seeds=seeds, tasks=tasks, jobs=jobs, opt=opt)
     out_dir = out_dir or Path("runs/bench") / config.stem
     n_jobs = jobs or bench.jobs
     out.print(f"{len(plan)} episodes, {n_jobs} at a time ({backend}) -> {out_dir}")

@@ -1,5 +1,6 @@
 """The proven optimum of a run's own schedule, and the study's makespan / OPT column."""
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -49,10 +50,11 @@ def test_without_the_solver_there_is_no_ratio(monkeypatch: pytest.MonkeyPatch) -
 
 def test_a_study_reports_makespan_over_opt(monkeypatch: pytest.MonkeyPatch) -> None:
     cfg = load_config(FARM_CONFIG, task="cake_0", agents=2)
-    job = Job("m/farming/cake_0", "m", "farming", "cake_0", 2, 0.0, 0, cfg.model_dump(mode="json"))
+    job = Job("m/farming/cake_0", "m", "farming", "cake_0", 2, 0.0, 0, cfg.model_dump(mode="json"), opt=True)
     monkeypatch.setattr(optimum, "over_opt", lambda *a, **k: 1.25)
     r = bench.run_job(job)
     assert r["makespan_over_opt"] == 1.25
+    assert bench.run_job(dataclasses.replace(job, opt=False))["makespan_over_opt"] is None  # asked for only
     rows = bench.summarize([r])
     assert rows[0]["makespan_over_opt_mean"] == 1.25
     assert "makespan / OPT" in bench.summary_markdown(rows)
