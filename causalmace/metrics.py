@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from graphlib import CycleError, TopologicalSorter
-
-import numpy as np
 
 
 def action_time_union(intervals: Iterable[tuple[float, float]]) -> float:
@@ -63,9 +62,8 @@ def balance(busy_times: Sequence[float], n_agents: int) -> float:
     times = [float(t) for t in busy_times] + [0.0] * max(0, n_agents - len(busy_times))
     if not times:
         return 1.0
-    arr = np.asarray(times)
-    arr = arr / (arr.max() + 1e-8)
-    return float(1 - np.std(arr))
+    top = max(times) + 1e-8
+    return 1 - statistics.pstdev(t / top for t in times)
 
 
 def makespan_lower_bound(

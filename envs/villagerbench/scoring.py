@@ -8,10 +8,9 @@ server, the experiment scripts and the tests score runs the same way the benchma
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
-
-import numpy as np
 
 Pos = tuple[int, int, int]
 Block = tuple[str, str]  # (name, facing)
@@ -318,10 +317,10 @@ def cooperation_score(owners: Mapping[str, int], n_agents: int) -> float:
     if total == 0:
         return 0.0
     n = len(counts)
-    spread = float(np.std(counts))
-    max_std = float(np.std([total] + [0] * (n - 1)))
+    spread = statistics.pstdev(counts)
+    max_std = statistics.pstdev([total] + [0] * (n - 1))
     even = [total // n + (1 if i < total % n else 0) for i in range(n)]
-    min_std = float(np.std(even))
+    min_std = statistics.pstdev(even)
     if max_std == min_std:
         return 100.0
     return 100.0 * (1 - (spread - min_std) / (max_std - min_std))
