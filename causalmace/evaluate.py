@@ -23,8 +23,10 @@ def lower_bound(fresh: Any, truth: TaskGraph | None, make_agent: Callable[[str],
         return None
     travel_of = getattr(fresh, "min_travel", None)
     travel = travel_of(truth) if callable(travel_of) else None  # before the copy is played on
-    done = run_in_turn(fresh, truth, truth.topo_order(), make_agent)
-    return metrics.makespan_lower_bound({sid: d for sid, (_, d) in done.items()}, truth.edges(), n_agents, travel)
+    last: dict[str, float] = {}
+    done = run_in_turn(fresh, truth, truth.topo_order(), make_agent, last=last)
+    return metrics.makespan_lower_bound({sid: d for sid, (_, d) in done.items()}, truth.edges(), n_agents, travel,
+                                        tail=last)
 
 
 def plan_noise(loop: EpisodeLoop, truth: TaskGraph | None) -> dict[str, Any] | None:

@@ -68,7 +68,7 @@ def balance(busy_times: Sequence[float], n_agents: int) -> float:
 
 def makespan_lower_bound(
     durations: Mapping[str, float], edges: Iterable[tuple[str, str]], n_agents: int,
-    travel: Mapping[str, Mapping[str, float]] | None = None,
+    travel: Mapping[str, Mapping[str, float]] | None = None, tail: Mapping[str, float] | None = None,
 ) -> float:
     """No schedule can beat the longer of the critical path and the total busy time split over all agents.
 
@@ -79,16 +79,18 @@ def makespan_lower_bound(
     and ``release`` seconds, the shortest walk from any start position through its sites (and on
     across its ``within`` walk).
 
-    Why it is a bound: an agent walks and acts one thing at a time, so a subtask takes at least its
-    work plus its ``within`` walk after its predecessors finish (it needs their outputs), and cannot
-    finish before ``release`` plus its work since time 0; so ``finish(n) = max(max finish(pred) +
-    work(n) + within(n), release(n) + work(n))`` never exceeds when ``n`` really finishes, and the
-    makespan is at least the largest ``finish``. Each agent's time holds its subtasks' work and
-    ``within`` walks without overlap, so the makespan is also at least their sum over the team size.
-    Walking between subtasks, waiting and refused actions only add to both. The path part assumes a
-    subtask's work starts once its predecessors are done, as every schedule of the reference graph
-    does; a schedule without a graph can start a subtask early, do the part that needs no
-    predecessor's output, and so come in just under the path (the team part holds regardless).
+    ``tail`` is, per subtask, the work of its final action (the one that leaves its output).
+
+    Why it is a bound: an agent walks and acts one thing at a time. A subtask's final action needs
+    its predecessors' outputs, so it happens after they finish: the subtask ends no earlier than its
+    predecessors' finish plus that final action and its ``within`` walk (``tail``; the whole work where
+    no tail is given, which then assumes the work starts once the predecessors are done). Its earlier
+    actions may overlap them, since a schedule may start a subtask early and do the part that needs no
+    input. It also cannot finish before ``release`` plus its work since time 0. So ``finish(n) =
+    max(max finish(pred) + tail(n) + within(n), release(n) + work(n))`` never exceeds when ``n`` really
+    finishes, and the makespan is at least the largest ``finish``. Each agent's time holds its subtasks'
+    work and ``within`` walks without overlap, so the makespan is also at least their sum over the team
+    size. Walking between subtasks, waiting and refused actions only add to both.
     """
     if n_agents < 1:
         raise ValueError("n_agents must be at least 1")
@@ -104,9 +106,11 @@ def makespan_lower_bound(
     except CycleError as err:
         raise ValueError(f"task graph has a cycle: {err.args[1]}") from err
     own = {n: durations[n] + float(travel.get(n, {}).get("within", 0.0)) for n in durations}
+    after = {n: (min(durations[n], tail[n]) if tail is not None and n in tail else durations[n])
+             + float(travel.get(n, {}).get("within", 0.0)) for n in durations}
     finish: dict[str, float] = {}
     for node in order:
         start = max((finish[p] for p in preds[node]), default=0.0)
-        finish[node] = max(start + own[node], float(travel.get(node, {}).get("release", 0.0)) + durations[node])
+        finish[node] = max(start + after[node], float(travel.get(node, {}).get("release", 0.0)) + durations[node])
     critical = max(finish.values(), default=0.0)
     return float(max(critical, sum(own.values()) / n_agents))

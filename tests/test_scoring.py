@@ -424,3 +424,22 @@ def test_travel_adds_to_the_path_and_to_the_work():
     # within-walks are busy time: four agents' worth of work and walking over two agents
     flat = {k: 1.0 for k in "wxyz"}
     assert makespan_lower_bound(flat, [], 2, {k: {"within": 1.0} for k in flat}) == 4
+
+
+def test_the_path_part_counts_only_what_must_follow_the_inputs() -> None:
+    """A subtask may start early and do what needs no input; only its final action must wait."""
+    work = {"a": 4.0, "b": 5.0}
+    assert makespan_lower_bound(work, [("a", "b")], 2) == 9  # whole work after a: not a bound for every schedule
+    assert makespan_lower_bound(work, [("a", "b")], 2, tail={"a": 1.0, "b": 2.0}) == 6
+
+
+def test_agentverse_never_finishes_under_the_bound() -> None:
+    """AgentVerse started cake_3's final subtask before its inputs were done and came in at 11.0 s
+    against a bound of 12.0 when the bound charged the whole work after the predecessors."""
+    from causalmace.cli import resolve_config
+    from causalmace.config import load_config
+    from causalmace.runner import run_episode
+
+    cfg = load_config(resolve_config("villagerbench/farming"), [], task="cake_3", agents=3, method="agentverse")
+    r = run_episode(cfg).result
+    assert r["makespan_s"] >= r["lower_bound_s"] > 0
