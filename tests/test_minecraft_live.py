@@ -44,8 +44,15 @@ def place_at(live: dict[str, Any], name: str, x: float, z: float) -> None:
     live["world"].teleport(name, x + 0.5, FEET, z + 0.5)
     bot = live["bots"][name]
     eventually(lambda: abs(bot.position()[0] - (x + 0.5)) < 0.01 and abs(bot.position()[2] - (z + 0.5)) < 0.01)
-    # A long teleport: the client gets the chunks around the new place a moment later.
+    # A long teleport: the client gets the chunks around the new place a moment later, and the server
+    # takes the client's word for where it stands: the plugin's reach checks read the server's.
     assert eventually(lambda: all(bot.block(x + dx, GROUND, z + dz) for dx in (-8, 0, 8) for dz in (-8, 0, 8)))
+
+    def seen_there() -> bool:
+        where = [p["position"] for p in live["world"].players() if p["name"] == name]
+        return bool(where) and abs(where[0][0] - (x + 0.5)) < 0.5 and abs(where[0][2] - (z + 0.5)) < 0.5
+
+    assert eventually(seen_there, timeout=10.0)
 
 
 def test_versions_come_from_our_node_modules(live: dict[str, Any]) -> None:

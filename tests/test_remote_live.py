@@ -14,13 +14,14 @@ from typing import Any
 import pytest
 
 from causalmace import registry
+from causalmace.config import RunConfig
 from causalmace.errors import UserError
 from causalmace.graph import Subtask
 from causalmace.ray_workers import AgentActor, check_policy
 from causalmace.runner import run_episode
 from tests.openai_stub_server import StubServer, stub_server_fixture  # noqa: F401  (the stub_server fixture)
 from tests.protocol_only import ShelfEnv
-from tests.test_llm_end_to_end import CompetentModel, api_key, capture_env, run_config  # noqa: F401  (fixtures)
+from tests.test_llm_end_to_end import CompetentModel, capture_env, run_config  # noqa: F401  (a fixture)
 
 
 class CountingShelf(ShelfEnv):
@@ -82,13 +83,16 @@ def test_the_live_minecraft_env_refuses_the_scripted_agent_on_ray(tmp_path: Path
 
 @pytest.mark.minecraft
 def test_llm_agents_in_ray_actors_build_on_a_live_server(stub_server: StubServer, capture_env: Any,  # noqa: F811
-                                                         api_key: str, tmp_path: Path) -> None:  # noqa: F811
-    """Bots and the world stay in the episode's process; each agent's conversation lives in an actor."""
+                                                         tmp_path: Path) -> None:
+    """Bots and the world stay in the episode's process; each agent's conversation lives in an actor.
+
+    The stub wants no key: a Ray runtime another test started would not see one set here."""
     model = CompetentModel()
     capture_env(model)
     stub_server.policy = model
-    cfg = run_config("minecraft/VillagerBench-Construction-v0", "task_0", stub_server.base_url,
-                     tmp_path / "cache", backend="ray")
+    base = run_config("minecraft/VillagerBench-Construction-v0", "task_0", stub_server.base_url,
+                      tmp_path / "cache", backend="ray").model_dump()
+    cfg = RunConfig.model_validate({**base, "llm": {**base["llm"], "api_key_env": None}})
     seen: list[dict[str, int]] = []
     ep = run_episode(cfg, tmp_path / "run", on_action=lambda n, workers: seen.append(workers.pids()))
     r = ep.result
