@@ -22,8 +22,7 @@ from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
-
+from causalmace import dag
 from causalmace.envs.protocol import Capability, has
 from causalmace.graph import TaskGraph
 from causalmace.llm import LLM, LLMRequest
@@ -100,7 +99,7 @@ class ReadyGreedyScheduler:
                 self.graph.remove_edge(a, b)
                 changes.append(("drop", (a, b)))
         for a, b in sorted(new):
-            if g.has_edge(a, b) or nx.has_path(g, b, a):
+            if g.has_edge(a, b) or dag.has_path(g, b, a):
                 continue
             self.graph.add_edge(a, b, origin="planner", note=f"re-planned after: {feedback}")
             changes.append(("add", (a, b)))
@@ -179,7 +178,7 @@ class UpwardRankScheduler:
 
     def __post_init__(self) -> None:
         g = self.graph.g
-        for n in reversed(list(nx.topological_sort(g))):
+        for n in reversed(list(dag.topological_sort(g))):
             own = self.graph.subtask(n).est_duration
             self.rank[n] = own + max((self.rank[s] for s in g.successors(n)), default=0.0)
 

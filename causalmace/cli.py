@@ -12,7 +12,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
 from rich.table import Table
 
 from causalmace import limits, registry
@@ -44,10 +43,8 @@ COMMAND_GROUP = "causalmace.commands"  # envs and other packages add sub-command
 def _mount_commands(args: list[str]) -> None:
     """Sub-commands that packages bring through entry points, e.g. ``causalmace minecraft``; the core
     imports none of them by name, and loads one only when it is called or help lists them all."""
-    from importlib.metadata import entry_points
-
     listing = not args or args[0] in ("--help", "-h")
-    for ep in entry_points(group=COMMAND_GROUP):
+    for ep in registry.installed(COMMAND_GROUP):
         if not listing and args[0] != ep.name:
             continue
         try:
@@ -139,6 +136,8 @@ def tasks_check(
     json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Solve every run with one agent following the env's reference plan, and score it."""
+    from rich.progress import Progress
+
     from causalmace.solvable import check_task
 
     if data is not None and suite is SuiteChoice.all and env is None:
@@ -334,17 +333,21 @@ def report_cmd(
 
 
 def _click_errors() -> tuple[type[BaseException], ...]:
-    """Usage errors of click, and of the copy of click that newer typer versions carry."""
-    import click
+    """Usage errors of click, and of the copy of click that newer typer versions carry. Only the copies
+    already imported: one that is not cannot have raised anything, and importing it costs start-up."""
+    names = ("click.exceptions", "typer._click.exceptions")
+    return tuple(m.ClickException for m in map(sys.modules.get, names) if m is not None)
 
-    kinds: list[type[BaseException]] = [click.ClickException]
-    try:
-        from typer._click import exceptions as vendored  # type: ignore[import-not-found]
 
-        kinds.append(vendored.ClickException)
-    except ImportError:
-        pass
-    return tuple(kinds)
+def _usage(e: BaseException) -> None:
+    """A usage error of the command line: one line (bare ``causalmace``: the help) and its exit code."""
+    if type(e).__name__ == "NoArgsIsHelpError":  # bare ``causalmace``: the help is the answer
+        e.show()  # type: ignore[attr-defined]
+    else:  # one line, as every other user error
+        ctx = getattr(e, "ctx", None)
+        where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        print(f"causalmace: error: {e.format_message()}{where}", file=sys.stderr)  # type: ignore[attr-defined]
+    sys.exit(getattr(e, "exit_code", 2) or 2)
 
 
 def _internal(e: BaseException) -> None:
@@ -365,7 +368,6 @@ def _internal(e: BaseException) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: a user's mistake is one line and exit code 2, never a traceback; an internal error
     is one line, exit code 1, and the traceback in a log file."""
-    usage = _click_errors()
     _mount_commands(list(sys.argv[1:] if argv is None else argv))
     try:
         rc = app(args=argv, prog_name="causalmace", standalone_mode=False)
@@ -379,17 +381,11 @@ def main(argv: list[str] | None = None) -> None:
     except (typer.Abort, KeyboardInterrupt):
         print("causalmace: interrupted", file=sys.stderr)
         sys.exit(130)
-    except usage as e:
-        if type(e).__name__ == "NoArgsIsHelpError":  # bare ``causalmace``: the help is the answer
-            e.show()  # type: ignore[attr-defined]
-        else:  # one line, as every other user error
-            ctx = getattr(e, "ctx", None)
-            where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-            print(f"causalmace: error: {e.format_message()}{where}", file=sys.stderr)  # type: ignore[attr-defined]
-        sys.exit(getattr(e, "exit_code", 2) or 2)
     except SystemExit:
         raise
     except Exception as e:  # noqa: BLE001 - whatever it is, the user sees one line and a log path
+        if isinstance(e, _click_errors()):
+            _usage(e)
         _internal(e)
 
 

@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-import networkx as nx
+from causalmace import dag
 
 EdgeOrigin = Literal["planner", "refiner", "judger", "truth"]
 
@@ -53,7 +53,7 @@ class CycleError(ValueError):
 class TaskGraph:
     def __init__(self, task_id: str = "") -> None:
         self.task_id = task_id
-        self.g: nx.DiGraph = nx.DiGraph()
+        self.g: dag.DiGraph = dag.DiGraph()
         self.pruned_records: dict[tuple[str, str], EdgeRecord] = {}  # kept for the report and the trace
 
     # ---- building ------------------------------------------------------------------------
@@ -100,10 +100,7 @@ class TaskGraph:
         return list(self.g.successors(sid))
 
     def find_cycle(self) -> list[tuple[str, str]] | None:
-        try:
-            return [(a, b) for a, b, *_ in nx.find_cycle(self.g)]
-        except nx.NetworkXNoCycle:
-            return None
+        return dag.find_cycle(self.g)
 
     def check_acyclic(self) -> None:
         cycle = self.find_cycle()
@@ -112,7 +109,7 @@ class TaskGraph:
 
     def topo_order(self) -> list[str]:
         self.check_acyclic()
-        return list(nx.lexicographical_topological_sort(self.g))
+        return list(dag.lexicographical_topological_sort(self.g))
 
     def roots(self) -> list[str]:
         return sorted(n for n in self.g.nodes if self.g.in_degree(n) == 0)

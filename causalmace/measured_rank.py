@@ -35,9 +35,7 @@ from collections.abc import Set
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
-
-from causalmace import registry
+from causalmace import dag, registry
 from causalmace.envs.protocol import Capability, has
 from causalmace.execute import Turns
 from causalmace.graph import Subtask, TaskGraph
@@ -122,7 +120,7 @@ class MeasuredRankScheduler:
 
     def _ranks(self, d: dict[str, float]) -> dict[str, float]:
         g, rank = self.graph.g, {}
-        for n in reversed(list(nx.topological_sort(g))):
+        for n in reversed(list(dag.topological_sort(g))):
             rank[n] = d[n] + max((rank[s] for s in g.successors(n)), default=0.0)
         return rank
 

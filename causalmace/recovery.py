@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Set
 
-import networkx as nx
-
+from causalmace import dag
 from causalmace.graph import Subtask, TaskGraph
 from causalmace.judger import Refusal, RefusalKind, item_key
 from causalmace.repair import provides, sources
@@ -31,7 +30,7 @@ def pending_provider(graph: TaskGraph, sid: str, facts: list[Refusal], settled: 
         for other in sorted(sources(graph, sid, fact)):
             if other in settled:
                 continue
-            if nx.has_path(graph.g, sid, other):  # it waits for this one: no point waiting for it
+            if dag.has_path(graph.g, sid, other):  # it waits for this one: no point waiting for it
                 continue
             return other
     return None

@@ -71,18 +71,35 @@ KEYS: dict[Kind, str] = {"env": "env", "agent": "workers.agent", "scheduler": "s
 
 
 @cache
-def _installed(group: str) -> tuple[tuple[str, str, str], ...]:
-    """(name, value, origin) of the installed entry points of a group, read once per process."""
+def _every_entry_point() -> Any:
+    """All installed entry points: one scan of the installed packages serves every group."""
+    return entry_points()
+
+
+def installed(group: str) -> Any:
+    """The installed entry points of a group (``EntryPoints``), read once per process."""
+    return _every_entry_point().select(group=group)
+
+
+def _read_installed(group: str, eps: Any = None) -> tuple[tuple[str, str, str], ...]:
+    """(name, value, origin) of the installed entry points of a group, from ``eps`` or read now."""
     out = []
-    for ep in entry_points(group=group):
+    for ep in entry_points(group=group) if eps is None else eps:
         dist = getattr(ep, "dist", None)
         origin = f"package {dist.name!r}" if dist is not None else f"entry-point group {group}"
         out.append((ep.name, ep.value, origin))
     return tuple(out)
 
 
+@cache
+def _installed(group: str) -> tuple[tuple[str, str, str], ...]:
+    """(name, value, origin) of the installed entry points of a group, read once per process."""
+    return _read_installed(group, installed(group))
+
+
 def refresh() -> None:
     """Read installed entry points again (after installing a plugin while the program runs)."""
+    _every_entry_point.cache_clear()
     _installed.cache_clear()
 
 
@@ -236,5 +253,5 @@ def tasks(env_id: str, **kwargs: Any) -> list[Any]:
 __all__ = [
     "AGENT_GROUP", "BUILTIN_AGENTS", "BUILTIN_ENVS", "BUILTIN_LLMS", "BUILTIN_SCHEDULERS", "ENV_GROUP", "LLM_GROUP",
     "SCHEDULER_GROUP", "agent_factory", "agent_names", "agent_spec", "env_ids", "env_spec", "factory", "make",
-    "make_agent", "names", "refresh", "register", "register_agent", "register_env", "tasks",
+    "installed", "make_agent", "names", "refresh", "register", "register_agent", "register_env", "tasks",
 ]

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
-import networkx as nx
-
+from causalmace import dag
 from causalmace.graph import TaskGraph
 from causalmace.judger import Refusal, RefusalKind, cell_key, group_key, item_key, wanted
 
@@ -34,7 +33,7 @@ def sources(graph: TaskGraph, sid: str, fact: Refusal) -> list[str]:
         keys, within = set(wanted(fact)), None
     if not keys:
         return []
-    order = {s: i for i, s in enumerate(nx.lexicographical_topological_sort(graph.g))}
+    order = {s: i for i, s in enumerate(dag.lexicographical_topological_sort(graph.g))}
     found = [o for o in graph.g.nodes if o != sid and keys & set(provides(graph, o))
              and (within is None or within in provides(graph, o))]
     return sorted(found, key=lambda o: (order.get(o, len(order)), o))
@@ -43,7 +42,7 @@ def sources(graph: TaskGraph, sid: str, fact: Refusal) -> list[str]:
 def _needed(graph: TaskGraph, sid: str, fact: Refusal) -> list[str]:
     """Which of the providers to put before ``sid``: all of them, but for a missing support, where any one
     neighbour will do, one (already a predecessor: none); never one that waits for ``sid``."""
-    found = [o for o in sources(graph, sid, fact) if not nx.has_path(graph.g, sid, o)]
+    found = [o for o in sources(graph, sid, fact) if not dag.has_path(graph.g, sid, o)]
     if fact.kind is RefusalKind.NO_SUPPORT:
         preds = set(graph.g.predecessors(sid))
         return [] if any(o in preds for o in found) else found[:1]
@@ -62,7 +61,7 @@ def repair(graph: TaskGraph, sid: str, facts: list[Refusal]) -> list[tuple[str, 
     added: list[tuple[str, str]] = []
     note = "; ".join(f.message for f in facts)
     for f in dict.fromkeys(found):
-        if graph.g.has_edge(f, sid) or nx.has_path(graph.g, sid, f):
+        if graph.g.has_edge(f, sid) or dag.has_path(graph.g, sid, f):
             continue
         rec = graph.add_edge(f, sid, origin="judger", note=f"found missing: {note}")
         rec.verdict = "added"

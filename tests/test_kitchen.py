@@ -210,6 +210,19 @@ def test_a_malformed_kitchen_file_is_a_user_error(change: str, needle: str) -> N
     assert "mine.yaml" in str(err.value) and needle in str(err.value)
 
 
+def test_a_loop_of_recipes_is_named_the_same_whatever_the_hash_seed() -> None:
+    """The message used to start the loop at a recipe that depended on PYTHONHASHSEED."""
+    loop = GOOD.replace("recipes:\n  salad: {inputs: {lettuce: 1}, station: stove, seconds: 5}",
+                        "recipes:\n  salad: {inputs: {soup: 1}, station: stove, seconds: 5}\n"
+                        "  soup: {inputs: {stew: 1}, station: stove, seconds: 5}\n"
+                        "  stew: {inputs: {salad: 1}, station: stove, seconds: 5}")
+    code = ("import sys\nfrom causalmace.envs.kitchen.loader import parse_kitchen\n"
+            "try:\n    parse_kitchen(sys.stdin.read(), 'mine.yaml')\nexcept Exception as e:\n    print(e)\n")
+    seen = {subprocess.run([sys.executable, "-c", code], input=loop, capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(6)}
+    assert len(seen) == 1 and "in a loop" in seen.pop()
+
+
 def test_an_unknown_task_is_a_user_error() -> None:
     with pytest.raises(UserError, match="dinner"):
         make_kitchen(task="banquet")

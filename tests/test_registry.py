@@ -24,7 +24,7 @@ BUILTIN = (
 @pytest.fixture(autouse=True)
 def fresh_entry_points(monkeypatch: pytest.MonkeyPatch) -> None:
     """These tests install plugins while running: read entry points on every lookup here."""
-    monkeypatch.setattr(registry, "_installed", registry._installed.__wrapped__)
+    monkeypatch.setattr(registry, "_installed", registry._read_installed)
 
 def test_builtin_ids_listed() -> None:
     ids = registry.env_ids()

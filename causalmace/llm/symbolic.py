@@ -24,8 +24,7 @@ import json
 import random
 from dataclasses import dataclass
 
-import networkx as nx
-
+from causalmace import dag
 from causalmace.agent import Usage
 from causalmace.graph import Subtask, TaskGraph
 from causalmace.llm import LLMRequest, LLMResponse, count_tokens
@@ -46,7 +45,7 @@ def add_noise(graph: TaskGraph, noise: Noise, rng: random.Random) -> tuple[TaskG
     """The graph with spurious edges added and true ones dropped; returns (graph, spurious, missing)."""
     g = graph.copy()
     true_edges = sorted(g.edges())
-    closure = nx.transitive_closure_dag(graph.g)
+    closure = dag.transitive_closure_dag(graph.g)
     nodes = sorted(g.g.nodes)
     n_spur = round(noise.spurious_edges * len(true_edges))
     candidates = [(a, b) for a in nodes for b in nodes
@@ -56,7 +55,7 @@ def add_noise(graph: TaskGraph, noise: Noise, rng: random.Random) -> tuple[TaskG
     for a, b in candidates:
         if len(spurious) >= n_spur:
             break
-        if nx.has_path(g.g, b, a):
+        if dag.has_path(g.g, b, a):
             continue
         g.add_edge(a, b)
         spurious.add((a, b))

@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from causalmace import registry
+from causalmace import dag, registry
 from causalmace.actions import spec_name
 from causalmace.errors import UserError
 from causalmace.graph import Subtask, TaskGraph
@@ -211,6 +210,6 @@ def check_goal(env: Any, llm: LLM, graph: TaskGraph, settled: set[str], use_edge
     if use_edges:
         for e in plan.edges:
             if (e.src in added or e.dst in added) and e.src in graph.g and e.dst in graph.g and e.src != e.dst \
-                    and not graph.g.has_edge(e.src, e.dst) and not nx.has_path(graph.g, e.dst, e.src):
+                    and not graph.g.has_edge(e.src, e.dst) and not dag.has_path(graph.g, e.dst, e.src):
                 graph.add_edge(e.src, e.dst, origin="planner", note="added when the goal was checked")
     return added

@@ -23,8 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import networkx as nx
-
+from causalmace import dag
 from causalmace.agent import Usage
 from causalmace.envs.protocol import Capability
 from causalmace.execute import Turns
@@ -136,11 +135,11 @@ class EnvEstimator:
     def _probe(self, graph: TaskGraph, a: str, b: str, change: RuleChange | None,
                everything: bool) -> float | None:
         g = graph.g
-        order = list(nx.lexicographical_topological_sort(g))
-        after_b = {b} | nx.descendants(g, b)
+        order = list(dag.lexicographical_topological_sort(g))
+        after_b = {b} | dag.descendants(g, b)
         listed = list(g.nodes)  # the planner's own sequence
         earlier = set(listed[:listed.index(b)]) if everything else set()
-        pool = earlier | nx.ancestors(g, b) | {a}
+        pool = earlier | dag.ancestors(g, b) | {a}
         without = [s for s in order if s in pool and s != a and s not in after_b]
         if self._attempt(change, graph, without, b):
             return 0.0

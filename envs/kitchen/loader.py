@@ -11,10 +11,10 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import networkx as nx
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from causalmace import dag
 from causalmace.envs.kitchen.world import Kitchen, Order
 from causalmace.errors import UserError
 from causalmace.rules import Recipe, RuleSet
@@ -115,8 +115,8 @@ def _check(spec: KitchenSpec, source: str) -> None:
             if item not in spec.stock and item not in spec.recipes:
                 raise _fail(f"unknown ingredient {item!r}", source, f"recipes.{out}.inputs.{item}",
                             "an item of the stock or the output of another recipe")
-    made = nx.DiGraph([(i, out) for out, r in spec.recipes.items() for i in r.inputs if i in spec.recipes])
-    loop = next(nx.simple_cycles(made), None)
+    made = dag.DiGraph([(i, out) for out, r in spec.recipes.items() for i in r.inputs if i in spec.recipes])
+    loop = dag.first_cycle(made)
     if loop:
         raise _fail("recipes make each other in a loop: " + " -> ".join(loop), source, "recipes",
                     "recipes whose inputs never need their own output")

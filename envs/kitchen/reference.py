@@ -10,17 +10,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-import networkx as nx
-
+from causalmace import dag
 from causalmace.envs.kitchen.world import Kitchen, Order
 from causalmace.graph import Subtask, TaskGraph
 from causalmace.judger import item_key
 from causalmace.rules import RuleSet
 
 
-def recipe_tree(rules: RuleSet, order: Order) -> nx.DiGraph:
+def recipe_tree(rules: RuleSet, order: Order) -> dag.DiGraph:
     """The made items the order takes, with an edge from each to the items made from it."""
-    tree = nx.DiGraph()
+    tree = dag.DiGraph()
     stack = [dish for dish, _ in order.dishes]
     while stack:
         item = stack.pop()
@@ -33,12 +32,12 @@ def recipe_tree(rules: RuleSet, order: Order) -> nx.DiGraph:
     return tree
 
 
-def needs(rules: RuleSet, order: Order, tree: nx.DiGraph) -> dict[str, int]:
+def needs(rules: RuleSet, order: Order, tree: dag.DiGraph) -> dict[str, int]:
     """Units of every made item the order takes, summed over everything that uses it."""
     units = {item: 0 for item in tree}
     for dish, n in order.dishes:
         units[dish] += n
-    for item in reversed(list(nx.topological_sort(tree))):  # users before their parts
+    for item in reversed(list(dag.topological_sort(tree))):  # users before their parts
         recipe = rules.recipe_for(item)
         batches = math.ceil(units[item] / recipe.count) if recipe else 0
         for inp, c in recipe.inputs if recipe else ():
@@ -72,7 +71,7 @@ def reference_plan(task_id: str, order: Order, kitchen: Kitchen, rules: RuleSet)
     units = needs(rules, order, tree)
     dishes: Mapping[str, int] = dict(order.dishes)
     graph = TaskGraph(task_id)
-    for item in nx.lexicographical_topological_sort(tree):  # parts before what is made of them
+    for item in dag.lexicographical_topological_sort(tree):  # parts before what is made of them
         served = item in dishes
         recipe = rules.recipe_for(item)
         assert recipe is not None

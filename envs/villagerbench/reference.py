@@ -16,8 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
-
+from causalmace import dag
 from causalmace.envs.blocks.survey import Survey
 from causalmace.envs.villagerbench.goals import BuildGoal, CraftGoal, EscapeGoal
 from causalmace.graph import Subtask, TaskGraph
@@ -470,10 +469,10 @@ def _necessary_supports(order: list[Pos], chunk_of: dict[Pos, str], scaffolds: s
         for alt in alts:
             if alt and not (alt & {x for x, yy in edges if yy == y}):
                 edges.add((min(alt, key=first.__getitem__), y))
-    g = nx.DiGraph(list(edges))
+    g = dag.DiGraph(list(edges))
     for x, y in sorted(edges, key=lambda e: (first[e[1]], first[e[0]])):
         g.remove_edge(x, y)
-        anc = nx.ancestors(g, y) if y in g else set()
+        anc = dag.ancestors(g, y) if y in g else set()
         if not all(alt & anc for alt in needs[y] if x in alt):
             g.add_edge(x, y)
     return sorted(g.edges, key=lambda e: (first[e[0]], first[e[1]]))

@@ -16,8 +16,6 @@ from typing import Any
 from causalmace.envs.craftworld.env import CraftWorldEnv
 from causalmace.envs.craftworld.rules_data import base_rules
 from causalmace.envs.villagerbench import validate
-from causalmace.envs.villagerbench.construction import load_construction, read_json
-from causalmace.envs.villagerbench.escape import RUNS, load_escape, run_id
 from causalmace.envs.villagerbench.farming import load_farming
 from causalmace.envs.villagerbench.reference import decompose
 from causalmace.errors import UserError
@@ -46,7 +44,12 @@ def _shipped(rel: str) -> tuple[Any, str]:
 
 @lru_cache(maxsize=32)
 def _load(suite: str, data: str | None, n_agents: int) -> tuple[Task, ...]:
-    raw, source = (_shipped(FILES[suite]) if data is None else (read_json(data), str(Path(data))))
+    if data is None:
+        raw, source = _shipped(FILES[suite])
+    else:
+        from causalmace.envs.villagerbench.construction import read_json
+
+        raw, source = read_json(data), str(Path(data))
     tasks = tuple(load_raw(suite, raw, source, n_agents))
     if data is None:
         _LOADED.add((suite, n_agents))
@@ -57,6 +60,8 @@ def load_raw(suite: str, raw: Any, source: str, n_agents: int = 1) -> list[Task]
     """A suite's tasks from its upstream format, already parsed: checked, loaded, checked again."""
     rules = base_rules()
     if suite == "construction":
+        from causalmace.envs.villagerbench.construction import load_construction  # each suite's loader when used
+
         validate.check_construction(raw, source)
         tasks = load_construction(raw, rules, source)
     elif suite == "farming":
@@ -64,6 +69,8 @@ def load_raw(suite: str, raw: Any, source: str, n_agents: int = 1) -> list[Task]
         bp, bp_source = _shipped(BLUEPRINTS)
         tasks = load_farming(raw, bp, rules, source, bp_source)
     elif suite == "escape":
+        from causalmace.envs.villagerbench.escape import load_escape
+
         validate.check_escape(raw, source, n_agents)
         tasks = load_escape(raw, rules, source, n_agents)
         empty = [t.id for t in tasks if not getattr(t.goal, "rooms", (None,))]
@@ -121,6 +128,8 @@ def _shipped_task(suite: str, task_id: str, n_agents: int) -> Task | None:
         if len(part) != 1:
             return None
     else:
+        from causalmace.envs.villagerbench.escape import RUNS, load_escape, run_id
+
         run = next(((r, s) for r, s in RUNS if run_id(r, s) == task_id), None)
         if run is None:
             return None
@@ -179,6 +188,8 @@ def task_ids(suite: str, agents: int = 1) -> list[str]:
         return list(raw)
     if suite == "farming":
         return [s["name"] for s in raw]
+    from causalmace.envs.villagerbench.escape import RUNS, run_id
+
     return [run_id(r, s) for r, s in RUNS]
 
 
