@@ -191,8 +191,10 @@ class EpisodeLoop:
     def _idle(self, agent: str, now: float) -> None:
         """Nothing for ``agent`` now: wait until a busy teammate's clock, or stop if nobody can move."""
         env = self.env
-        self.stalled.add(agent)
         busy = [env.clock(a) for a, s in self.current.items() if s]
+        if busy and self._standby(agent):
+            return
+        self.stalled.add(agent)
         if not busy and self.stalled >= set(env.agents):
             if self._reopen_ways(now):
                 return
@@ -201,6 +203,28 @@ class EpisodeLoop:
         later = [env.clock(a) for a in env.agents if a != agent and env.clock(a) > now]
         until = min(busy) if busy else min(later, default=now)
         env.apply(agent, Wait(seconds=min(MAX_WAIT_S, max(0.05, until - now + 1e-3))))
+
+    def _standby(self, agent: str) -> bool:
+        """Walk toward the work the scheduler expects ``agent`` to take, where the scheduler names some (its
+        optional ``standby(agent, approach)``) and the env can say how to get nearer by a given clock time
+        and out of the way of the work still to do (its optional ``approach(agent, subtask, by, pending)``)."""
+        pick = getattr(self.scheduler, "standby", None)
+        approach = getattr(self.env, "approach", None)
+        if pick is None or approach is None:
+            return False
+        settled = self.done | self.abandoned
+        pending = [self.graph.subtask(s) for s in self.graph.g.nodes if s not in settled]
+        chosen = pick(agent, lambda sid, by: approach(agent, self.graph.subtask(sid), by, pending))
+        if chosen is None:
+            return False
+        sid, action = chosen
+        start = self.env.clock(agent)
+        result = self.env.apply(agent, action)
+        self.n_actions += 1
+        self.t_act_since += result.duration
+        self.trace.emit("standby", start, agent=agent, toward=sid, action=action.model_dump(), ok=result.status,
+                        message=result.message, duration=result.duration, until=self.env.clock(agent))
+        return bool(result.status)
 
     def _reopen_ways(self, now: float) -> bool:
         """Nobody else will take what some agents found no way to (a scheduler that uses one agent):

@@ -1,7 +1,7 @@
 """A list scheduler that measures durations, knows where its agents stand, and keeps to the longest path.
 
 Ready subtasks are ranked by the longest remaining path to the end (HEFT's upward rank, as the
-``upward_rank`` yardstick does), with three changes that ``experiments/optimal.py`` measured against the
+``upward_rank`` yardstick does), with four changes that ``experiments/optimal.py`` measured against the
 proven optimum:
 
 * **Durations tried, then measured.** Where the world can be copied, each subtask is first tried once
@@ -19,6 +19,13 @@ proven optimum:
   left. An agent for which teammates free as soon are better placed for everything ready waits for the
   next change, but only while someone works.
 
+* **Nobody left behind.** An idle agent farther than all its teammates from the work that should
+  become ready next walks toward it (the env says how: :func:`~causalmace.loop.EpisodeLoop._standby`),
+  but only as far as it gets before any work should become ready; in escape rooms the player who held
+  the first room's plate no longer starts for the third room from there once it opens. Walking every
+  idle agent toward the next work, or further than that, lost more than it gained (an agent busy walking
+  when the work came up, or standing in a cell a teammate had to build in).
+
 ``lookahead`` (off by default) plays the rest of the episode out on paper for each ready subtask (the
 pilot method over this list schedule) and takes the one whose play-out ends first; with durations as
 uncertain as they are here it did not beat the rank rule, and the DFS production lines of
@@ -31,7 +38,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-from collections.abc import Set
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +55,8 @@ TRIAL = True
 MATCH = True
 TRY_PAIRS = True
 HOLD_S = 0.5  # a teammate whose turn comes this soon counts as free now
+STANDBY = True  # idle agents left behind walk toward the next work
+BEHIND = 2.0  # ... when every teammate stands at least this much nearer to it (blocks)
 PAIR_MAX = 5  # up to this many free agents and equally urgent subtasks, every pairing is tried
 
 
@@ -94,12 +103,14 @@ class MeasuredRankScheduler:
     trial: bool = TRIAL
     match: bool = MATCH
     try_pairs: bool = TRY_PAIRS
+    standby_walks: bool = STANDBY
     prior: dict[str, float] | None = None  # subtask -> seconds it took in a copy of the world
     ratio: dict[str, list[float]] = field(default_factory=dict)  # kind -> measured / estimated
     started: dict[str, tuple[str, float]] = field(default_factory=dict)  # agent -> (subtask, clock at start)
     done: set[str] = field(default_factory=set)
     _pos: dict[str, tuple[float, ...] | None] = field(default_factory=dict)  # where agents stand, this decision
     _tried: dict[tuple[str, str], float] = field(default_factory=dict)  # (agent, subtask) -> seconds, this decision
+    _aims: dict[str, str] = field(default_factory=dict)  # idle agent -> the subtask it walks toward
 
     # ---- durations ------------------------------------------------------------------------
     def _scale(self) -> dict[str, float]:
@@ -268,7 +279,56 @@ class MeasuredRankScheduler:
 
     def _take(self, agent: str, sid: str, now: float) -> str:
         self.started[agent] = (sid, now)
+        self._aims.pop(agent, None)
         return sid
+
+    def _expected_ready(self, d: dict[str, float], now: float) -> dict[str, float]:
+        """When each subtask not begun should become ready, on the durations ``d``: work under way ends at
+        its start plus its duration (not before ``now``), work not begun starts once its predecessors end."""
+        g = self.graph.g
+        end = {s: max(now, t + d[s]) for s, t in self.started.values()}
+        ready: dict[str, float] = {}
+        for n in dag.topological_sort(g):
+            if n in self.done or n in end:
+                continue
+            ready[n] = max((end[p] for p in g.predecessors(n) if p not in self.done), default=now)
+            end[n] = ready[n] + d[n]
+        return ready
+
+    def standby(self, agent: str, approach: Callable[[str, float | None], Any]) -> tuple[str, Any] | None:
+        """Where ``agent``, with nothing to do now, should walk, and how (``approach`` is the env's).
+
+        Toward the work not ready yet that should become ready soonest (the more urgent first, then the
+        nearer) that no teammate heads for, when every teammate stands at least ``BEHIND`` nearer to it:
+        the one left behind catches up, the others stay ready for what comes next. Only as far as it
+        gets before anything should become ready, so that the walk never keeps it from new work.
+        """
+        if not self.standby_walks:
+            return None
+        self._aims.pop(agent, None)
+        if not self.started:
+            return None
+        d = self._durations()
+        g = self.graph.g
+        ready = self._expected_ready(d, self._clock(agent))
+        later = {n: t for n, t in ready.items() if any(p not in self.done for p in g.predecessors(n))}
+        if not later:
+            return None
+        by = min(later.values())
+        rank = self._ranks(d)
+        aimed = set(self._aims.values())
+        self._pos.clear()
+        others = [a for a in self.env.agents if a != agent] if self.env is not None else []
+        for sid in sorted((n for n in later if n not in aimed),
+                          key=lambda s: (round(later[s], 3), -rank[s], self._distance(agent, s), s)):
+            mine = self._distance(agent, sid)
+            if any(self._distance(a, sid) + BEHIND > mine for a in others):
+                continue
+            how = approach(sid, by)
+            if how is not None:
+                self._aims[agent] = sid
+                return sid, how
+        return None
 
     def add(self, subtask: str) -> None:
         """Work that joined the graph during the run, or came back to it, is to do again."""
@@ -288,4 +348,4 @@ class MeasuredRankScheduler:
 def make_measured_rank(*, graph: TaskGraph, agents: list[str], llm: Any = None, env: Any = None
                        ) -> MeasuredRankScheduler:
     return MeasuredRankScheduler(graph, env, lookahead=LOOKAHEAD, trial=TRIAL, match=MATCH,
-                                 try_pairs=TRY_PAIRS)
+                                 try_pairs=TRY_PAIRS, standby_walks=STANDBY)

@@ -48,6 +48,18 @@ def test_ray_and_local_give_the_same_trace(ray_runtime, suite: str, task: str) -
     assert strip(local.result) == strip(remote.result)
 
 
+def test_ray_and_local_agree_when_idle_agents_stand_by(ray_runtime) -> None:
+    """The measured-rank scheduler walks idle agents toward the next work from the episode's process."""
+    def make(*sets: str):
+        return load_config(ROOT / "configs" / "villagerbench" / "escape.yaml", list(sets), task="escape_4r_1",
+                           agents=3, method="causalmace-measured")
+    local = run_episode(make())
+    remote = run_episode(make("workers.backend=ray"))
+    assert any(e["type"] == "standby" for e in local.trace.events)
+    assert local.trace.events == remote.trace.events
+    assert strip(local.result) == strip(remote.result)
+
+
 def lost_and_reassigned(events: list[dict]) -> str:
     lost = [e for e in events if e["type"] == "subtask" and e.get("status") == "lost"]
     assert lost, "no subtask was lost"

@@ -196,6 +196,14 @@ class CraftWorldEnv:
 
         return min_travel(self, graph)
 
+    def approach(self, agent: str, subtask: Any, by: float | None = None, pending: Sequence[Any] = ()
+                 ) -> A.Action | None:
+        """A walk toward where ``subtask`` starts that ends by the clock time ``by`` and keeps out of the
+        way of the ``pending`` subtasks, for an agent with nothing to do until then."""
+        from causalmace.envs.craftworld.standby import toward
+
+        return toward(self, agent, subtask, by, pending)
+
     def intervals(self) -> dict[str, list[tuple[float, float]]]:
         return {a: list(v) for a, v in self.state.intervals.items()}
 

@@ -1,0 +1,120 @@
+"""An agent with nothing to do walks toward the work about to be ready, where the scheduler and the env say how.
+
+Only the measured-rank scheduler names such work (the paper's busy-rate rule leaves idle agents where they
+are); CraftWorld says how to get nearer: within reach of where the subtask starts, by the time the
+scheduler gives, never onto a plate nor into cells work still to do builds in, never off a plate a shut
+room still counts, never toward a room of another lane.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from causalmace import measured_rank
+from causalmace.config import load_config
+from causalmace.envs.blocks.judger import REACH
+from causalmace.envs.craftworld.standby import holding, kept_clear, plates, toward
+from causalmace.envs.villagerbench.suites import make_construction, make_escape, make_farming
+from causalmace.runner import run_episode
+
+CONFIGS = Path(__file__).resolve().parent.parent / "configs" / "villagerbench"
+
+
+def _episode(suite: str, task: str, agents: int, method: str) -> Any:
+    cfg = load_config(CONFIGS / f"{suite}.yaml", ["llm.noise.spurious_edges=0", "llm.noise.missing_edges=0"],
+                      method=method, task=task, agents=agents)
+    return run_episode(cfg)
+
+
+def _escape() -> Any:
+    env = make_escape(task="escape_4r_1", agents=3)
+    env.reset(0)
+    return env, env.reference_plan()
+
+
+def test_an_idle_agent_walks_toward_a_room_not_yet_open_but_never_onto_a_plate() -> None:
+    env, plan = _escape()
+    later = plan.subtask("r2_toggle_0")  # room 2's lever, behind rooms 0 and 1
+    here = env.state.agents["Alice"].pos
+    walk = toward(env, "Alice", later)
+    assert walk is not None
+    to = (walk.x, walk.y, walk.z)
+    site = tuple(later.params["pos"])
+    assert math.dist(to, site) < math.dist(here, site) - 2
+    assert to not in plates(env)
+    assert env.apply("Alice", walk).status  # the Judger lets it through: a walk the agent can make
+
+
+def test_the_walk_ends_by_the_time_given_or_is_not_made() -> None:
+    env, plan = _escape()
+    later = plan.subtask("r2_toggle_0")
+    far = toward(env, "Alice", later)
+    by = env.clock("Alice") + env.think_time + 1.0  # one second of walking
+    near = toward(env, "Alice", later, by=by)
+    assert far is not None and near is not None and (near.x, near.y, near.z) != (far.x, far.y, far.z)
+    env.apply("Alice", near)
+    assert env.clock("Alice") <= by + 1e-6
+    assert toward(env, "Alice", later, by=env.clock("Alice") + env.think_time) is None  # no time left to walk
+
+
+def test_a_reachable_place_is_approached_to_within_reach() -> None:
+    env = make_farming(task="cake_0", agents=2)
+    env.reset(0)
+    craft = env.reference_plan().subtask("craft_cake_1")
+    walk = toward(env, "Alice", craft)
+    assert walk is not None
+    # a craft takes its inputs from the depot first: that is where it starts
+    assert math.dist((walk.x, walk.y, walk.z), craft.params["depot"]) <= REACH
+    assert env.apply("Alice", walk).status
+    assert toward(env, "Alice", craft) is None  # there already: nothing to gain
+
+
+def test_an_agent_on_a_plate_of_a_shut_room_stays() -> None:
+    env, plan = _escape()
+    plate = plan.subtask("r0_stand_0").params["pos"]
+    env.state.agents["Alice"].pos = tuple(float(x) for x in plate)
+    assert holding(env, "Alice")
+    assert toward(env, "Alice", plan.subtask("r2_toggle_0")) is None
+
+
+def test_no_walk_toward_a_room_of_another_lane() -> None:
+    env, plan = _escape()
+    lane3 = env.state.rooms[3].center
+    env.state.agents["Bob"].pos = tuple(float(x) for x in env.state.rooms[4].center)
+    assert env.state.room_at(lane3) == 3
+    assert toward(env, "Bob", plan.subtask("r3_toggle_0")) is None  # room 3 lies beside room 4, not ahead
+
+
+def test_an_agent_never_waits_where_work_still_to_do_builds() -> None:
+    env = make_construction(task="task_66", agents=4)
+    env.reset(0)
+    plan = env.reference_plan()
+    pending = list(plan.subtasks())
+    clear = kept_clear(pending)
+    assert clear
+    for st in pending:
+        walk = toward(env, "Alice", st, pending=pending)
+        if walk is not None:
+            assert (walk.x, walk.y, walk.z) not in clear
+
+
+def test_standing_by_shortens_the_run_it_was_made_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    """escape_4r_1, 3 agents: the agent left on room 0's plate used to walk from there to room 2 once it
+    opened (17.1 s against 15.4 s for busy-rate); standing by, it follows the team."""
+    ep = _episode("escape", "escape_4r_1", 3, "causalmace-measured")
+    walks = [e for e in ep.trace.events if e["type"] == "standby"]
+    assert walks and all(e["ok"] and e["until"] > e["t"] for e in walks)
+    monkeypatch.setattr(measured_rank, "STANDBY", False)
+    without = _episode("escape", "escape_4r_1", 3, "causalmace-measured")
+    assert not [e for e in without.trace.events if e["type"] == "standby"]
+    assert ep.result["completed"] and without.result["completed"]
+    assert ep.result["makespan_s"] < without.result["makespan_s"] - 1.0
+
+
+def test_the_busy_rate_rule_leaves_idle_agents_where_they_are() -> None:
+    ep = _episode("escape", "escape_4r_1", 3, "causalmace")
+    assert not [e for e in ep.trace.events if e["type"] == "standby"]
