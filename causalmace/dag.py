@@ -184,6 +184,22 @@ class DiGraph:
 
 
 # ---- algorithms ----------------------------------------------------------------------------
+def _freed(g: DiGraph, node: Any, indegree: dict[Any, int]) -> list[Any]:
+    """``node``'s successors that have no predecessor left once it is taken, in edge order."""
+    if node not in g._succ:
+        raise RuntimeError("Graph changed during iteration")
+    out = []
+    for child in g._succ[node]:
+        try:
+            indegree[child] -= 1
+        except KeyError as err:
+            raise RuntimeError("Graph changed during iteration") from err
+        if indegree[child] == 0:
+            out.append(child)
+            del indegree[child]
+    return out
+
+
 def topological_sort(g: DiGraph) -> Iterator[Any]:
     """Kahn's order by generations: the sources in node order, then each node as its last parent is
     reached, parents in that order and their successors in edge order."""
@@ -192,16 +208,7 @@ def topological_sort(g: DiGraph) -> Iterator[Any]:
     while layer:
         this, layer = layer, []
         for node in this:
-            if node not in g._succ:
-                raise RuntimeError("Graph changed during iteration")
-            for child in g._succ[node]:
-                try:
-                    indegree[child] -= 1
-                except KeyError as err:
-                    raise RuntimeError("Graph changed during iteration") from err
-                if indegree[child] == 0:
-                    layer.append(child)
-                    del indegree[child]
+            layer.extend(_freed(g, node, indegree))
         yield from this
     if indegree:
         raise Unfeasible("Graph contains a cycle or graph changed during iteration")
@@ -215,16 +222,8 @@ def lexicographical_topological_sort(g: DiGraph) -> Iterator[Any]:
     heapq.heapify(ready)
     while ready:
         _, _, node = heapq.heappop(ready)
-        if node not in g._succ:
-            raise RuntimeError("Graph changed during iteration")
-        for child in g._succ[node]:
-            try:
-                indegree[child] -= 1
-            except KeyError as err:
-                raise RuntimeError("Graph changed during iteration") from err
-            if indegree[child] == 0:
-                heapq.heappush(ready, (child, index[child], child))
-                del indegree[child]
+        for child in _freed(g, node, indegree):
+            heapq.heappush(ready, (child, index[child], child))
         yield node
     if indegree:
         raise Unfeasible("Graph contains a cycle or graph changed during iteration")
