@@ -28,6 +28,9 @@ OFFSETS = sorted(  # standing cells around a target, nearest first; below it too
     ((dx, dy, dz) for dx in range(-3, 4) for dz in range(-3, 4) for dy in range(-4, 4) if (dx, dy, dz) != (0, 0, 0)),
     key=lambda o: (abs(o[0]) + abs(o[2]) + abs(o[1]) * 0.5, o),
 )
+# an offset's length: distance(pos + o, pos) for a cell pos of whole numbers, as the judger works it out
+_REACH_OF = {o: distance(o, (0, 0, 0)) for o in OFFSETS}
+_ORDERS: dict[tuple[Any, ...], tuple[Pos, ...]] = {}  # clipped box relative to the target -> offsets in order
 MAX_WAITS = 120
 STEP_ASIDE_WAITS = 20  # seconds a builder waits for a teammate to step off the cell its block goes in
 WATCH_S = 3  # seconds an agent watches a room after acting on one of its controls
@@ -97,12 +100,14 @@ class ScriptedSkillAgent:
         here = world.position(self.name)
         if distance(here, pos) <= reach and not _in_the_way(_cell(here), pos):
             return
-        offsets = OFFSETS if not around else sorted(OFFSETS, key=lambda o: _inside(around, pos, o))
+        offsets = OFFSETS if not around else _outside_first(around, pos)
         closed: Refusal | None = None
+        whole = type(pos[0]) is int and type(pos[1]) is int and type(pos[2]) is int
         for r in (reach, REACH):  # the safe margin first, then the Judger's full reach
             for o in offsets:
                 c = (pos[0] + o[0], pos[1] + o[1], pos[2] + o[2])
-                if distance(c, pos) > r or _in_the_way(c, pos) or not _can_stand(world, c):
+                if (_REACH_OF[o] if whole else distance(c, pos)) > r or _in_the_way(c, pos) or not _can_stand(
+                        world, c):
                     continue
                 why = world.path_blocked(self.name, c)
                 if why is None:
@@ -410,6 +415,25 @@ def _cell(p: tuple[float, float, float]) -> Pos:
 def _inside(box: Any, pos: Pos, o: Pos) -> bool:
     x, z = pos[0] + o[0], pos[2] + o[2]
     return bool(box[0] <= x <= box[2] and box[1] <= z <= box[3])
+
+
+def _outside_first(box: Any, pos: Pos) -> tuple[Pos, ...] | list[Pos]:
+    """:data:`OFFSETS` with the cells outside ``box`` first, each part in its order (a stable sort by
+    :func:`_inside`), partitioned once per box as seen from ``pos``: this runs for every block placed.
+
+    Offsets lie within 3 of the target, so the box's sides seen from ``pos`` are clipped to [-4, 4]:
+    the same boxes seen from different targets share one order.
+    """
+    x0, z0, x1, z1 = box[0], box[1], box[2], box[3]
+    if not all(type(v) is int for v in (x0, z0, x1, z1, pos[0], pos[2])):
+        return sorted(OFFSETS, key=lambda o: _inside(box, pos, o))
+    key = (min(4, max(-4, x0 - pos[0])), min(4, max(-4, z0 - pos[2])), min(4, max(-4, x1 - pos[0])),
+           min(4, max(-4, z1 - pos[2])))
+    got = _ORDERS.get(key)
+    if got is None:
+        got = _ORDERS[key] = tuple([o for o in OFFSETS if not _inside(key, (0, 0, 0), o)] +
+                                   [o for o in OFFSETS if _inside(key, (0, 0, 0), o)])
+    return got
 
 
 def _in_the_way(stand: Pos, pos: Pos) -> bool:

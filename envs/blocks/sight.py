@@ -22,15 +22,31 @@ CONTROLS = ("lever", "button", "plate")
 
 def steps_shown(trigger: Trigger, registered: Mapping[tuple[str, Pos], bool], fired: bool) -> int:
     """How many of the room's sub-events, in their order, have taken effect (all of them once it opened)."""
-    orders = sorted({c.order for c in trigger.conditions})
+    steps = _steps(trigger)
     if fired:
-        return len(orders)
+        return len(steps)
     n = 0
-    for o in orders:
-        if not all(registered.get((c.block, c.pos)) for c in trigger.conditions if c.order == o):
+    for keys in steps:
+        if not all(registered.get(k) for k in keys):
             break
         n += 1
     return n
+
+
+_STEPS: dict[int, tuple[Trigger, tuple[tuple[tuple[str, Pos], ...], ...]]] = {}
+
+
+def _steps(trigger: Trigger) -> tuple[tuple[tuple[str, Pos], ...], ...]:
+    """Per sub-event, in order, its conditions' keys: laid out once per trigger, as every observation asks."""
+    got = _STEPS.get(id(trigger))
+    if got is not None and got[0] is trigger:
+        return got[1]
+    steps = tuple(tuple((c.block, c.pos) for c in trigger.conditions if c.order == o)
+                  for o in sorted({c.order for c in trigger.conditions}))
+    if len(_STEPS) > 4096:
+        _STEPS.clear()
+    _STEPS[id(trigger)] = (trigger, steps)
+    return steps
 
 
 def controls(cells: Iterable[tuple[Pos, str]], kind_of: Callable[[str], str | None],

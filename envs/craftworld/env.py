@@ -27,7 +27,7 @@ from typing import Any
 from causalmace.envs.blocks import actions as A
 from causalmace.envs.blocks.judger import ENTITY_REACH, REACH, check, distance
 from causalmace.envs.blocks.outcome import WorldFacts
-from causalmace.envs.blocks.sight import containers_in_reach, controls, steps_shown
+from causalmace.envs.blocks.sight import CONTROLS, containers_in_reach, controls, steps_shown
 from causalmace.envs.blocks.survey import Survey, survey_text
 from causalmace.envs.blocks.text import rules_text
 from causalmace.envs.craftworld import lanes, rooms
@@ -42,6 +42,7 @@ from causalmace.tasks import Task
 AGENT_NAMES = ("Alice", "Bob", "Cindy", "David", "Eve", "Frank", "Grace", "Heidi", "Ivan", "Judy",
                "Mallory", "Niaj")
 REJECT_COST = 0.5  # seconds an agent loses on an action the Judger refuses
+SIGHTS_KEPT = 4096  # (blocks' stamp, room) entries of controls kept
 
 
 def agent_names(n: int) -> list[str]:
@@ -72,6 +73,7 @@ class CraftWorldEnv:
         self._reference = reference  # (task, rules, survey) -> TaskGraph: the correct plan, if known
         self._paths = Paths()  # shared with forks: routes are keyed by world version, which no two states share
         self._judged: tuple[str, Pos, int, Route] | None = None
+        self._sights: dict[tuple[int, Pos, int], tuple[Any, tuple[tuple[Pos, str], ...]]] = {}  # shared with forks
         if reference is None:
             self.capabilities = self.capabilities - {Capability.REFERENCE}
 
@@ -138,10 +140,7 @@ class CraftWorldEnv:
         inside = self.state.room_at(st.pos)
         if inside is None:
             return []
-        cx, cy, cz = self.state.rooms[inside].center
-        cells = [((x, y, z), b.name) for x in range(cx - ROOM_HALF, cx + ROOM_HALF + 1)
-                 for z in range(cz - ROOM_HALF, cz + ROOM_HALF + 1) for y in range(cy - 1, cy + 9)
-                 for b in (self.state.blocks.get((x, y, z)),) if b is not None]
+        cells = self._room_controls(self.state.rooms[inside].center)
         feet = {_cell(a.pos) for a in self.state.agents.values()}
 
         def active(pos: Pos, name: str) -> bool:
@@ -154,6 +153,28 @@ class CraftWorldEnv:
             return bool(b.powered)
 
         return controls(cells, self.rules.interactive.get, active)
+
+    def _room_controls(self, center: Pos) -> tuple[tuple[Pos, str], ...]:
+        """The controls' cells and names in the room around ``center``, in position order.
+
+        They follow from the blocks' names, so they are kept by the state's stamp (a new one whenever a
+        block changes) and read again only when a block changed.
+        """
+        interactive = self.rules.interactive
+        key = (self.state.stamp, center, id(interactive))
+        got = self._sights.get(key)
+        if got is not None and got[0] is interactive:
+            return got[1]
+        cx, cy, cz = center
+        blocks = self.state.blocks
+        cells = [((x, y, z), b.name) for x in range(cx - ROOM_HALF, cx + ROOM_HALF + 1)
+                 for z in range(cz - ROOM_HALF, cz + ROOM_HALF + 1) for y in range(cy - 1, cy + 9)
+                 for b in (blocks.get((x, y, z)),) if b is not None]
+        found = tuple((pos, name) for pos, name in sorted(cells) if interactive.get(name) in CONTROLS)
+        if len(self._sights) >= SIGHTS_KEPT:
+            self._sights.clear()
+        self._sights[key] = (interactive, found)
+        return found
 
     def facts(self) -> WorldFacts:
         """What a block-world goal is scored from."""

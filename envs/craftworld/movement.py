@@ -30,7 +30,6 @@ HEADROOM_UP = 8  # blocks above the higher end a search may climb
 MAX_NODES = 30_000  # cells a search may settle before it gives up
 MAX_FALL = 64  # how far an agent with nothing under it falls before the world is considered bottomless
 CACHE_SIZE = 20_000
-FLOOD_SLACK = 6  # blocks a flood reaches past the box of the failed search that asked for it
 FLOOD_VERSIONS = 64  # world versions whose floods are kept
 FLOOD_STARTS = 64  # floods kept per world version
 SQRT2 = math.sqrt(2.0)
@@ -260,17 +259,23 @@ def _straight(grid: Grid, start: Pos, goal: Pos) -> Route | None:
 
 
 def search(grid: Grid, start: Pos, done: Callable[[Pos], bool], h: Callable[[Pos], float],
-           box: tuple[Pos, Pos]) -> Route | None:
-    """A* from ``start`` to the first cell ``done`` accepts, inside ``box``; ties go to the cell nearer the goal."""
+           box: tuple[Pos, Pos], reached: list[tuple[set[Pos], set[Pos]]] | None = None) -> Route | None:
+    """A* from ``start`` to the first cell ``done`` accepts, inside ``box``; ties go to the cell nearer the goal.
+
+    A search that finds none has settled every cell it can reach inside its box (unless it gave up at
+    :data:`MAX_NODES`); with ``reached`` it then hands those cells over, and the cells just outside the
+    box they step to, so that what it learnt need not be explored again (:class:`Floods`).
+    """
     (x0, y0, z0), (x1, y1, z1) = box
     best: dict[Pos, float] = {start: 0.0}
     came: dict[Pos, Pos] = {}
     h0 = h(start)
     heap: list[tuple[float, float, Pos]] = [(h0, h0, start)]
     closed: set[Pos] = set()
-    moves = grid.moves
+    edge: set[Pos] = set()
+    moves, pop, push, best_get, inf = grid.moves, heapq.heappop, heapq.heappush, best.get, math.inf
     while heap:
-        _, _, a = heapq.heappop(heap)
+        a = pop(heap)[2]
         if a in closed:
             continue
         if done(a):
@@ -283,14 +288,19 @@ def search(grid: Grid, start: Pos, done: Callable[[Pos], bool], h: Callable[[Pos
             return None
         g = best[a]
         for n, cost in moves(a):
-            if n in closed or not (x0 <= n[0] <= x1 and y0 <= n[1] <= y1 and z0 <= n[2] <= z1):
+            if n in closed:
+                continue
+            if not (x0 <= n[0] <= x1 and y0 <= n[1] <= y1 and z0 <= n[2] <= z1):
+                edge.add(n)
                 continue
             ng = g + cost
-            if ng < best.get(n, math.inf):
+            if ng < best_get(n, inf):
                 best[n] = ng
                 came[n] = a
                 hn = h(n)
-                heapq.heappush(heap, (ng + hn, hn, n))
+                push(heap, (ng + hn, hn, n))
+    if reached is not None:
+        reached.append((closed, edge))
     return None
 
 
@@ -316,11 +326,14 @@ def find_route(grid: Grid, start: Pos, goal: Pos, floods: Floods | None = None) 
         return (dx + k * dz if dx > dz else dz + k * dx) + (dy * climb if dy > 0 else -dy)
 
     box = _box(start, goal)
-    if floods is not None and floods.ruled_out(grid, start, box, goal.__eq__, goal):
+    if floods is None:
+        return search(grid, start, goal.__eq__, h, box)
+    if floods.ruled_out(grid, start, box, goal.__eq__, goal):
         return None
-    route = search(grid, start, goal.__eq__, h, box)
-    if route is None and floods is not None:
-        floods.learn(grid, start, box)
+    reached: list[tuple[set[Pos], set[Pos]]] = []
+    route = search(grid, start, goal.__eq__, h, box, reached)
+    if reached:
+        floods.learn(start, box, *reached[0])
     return route
 
 
@@ -340,11 +353,14 @@ def find_approach(grid: Grid, start: Pos, target: Pos, reach: float, floods: Flo
         return max(0.0, math.sqrt((c[0] - tx) ** 2 + (c[1] - ty) ** 2 + (c[2] - tz) ** 2) - reach)
 
     box = _box(start, target)
-    if floods is not None and floods.ruled_out(grid, start, box, near):
+    if floods is None:
+        return search(grid, start, near, h, box)
+    if floods.ruled_out(grid, start, box, near):
         return None
-    route = search(grid, start, near, h, box)
-    if route is None and floods is not None:
-        floods.learn(grid, start, box)
+    reached: list[tuple[set[Pos], set[Pos]]] = []
+    route = search(grid, start, near, h, box, reached)
+    if reached:
+        floods.learn(start, box, *reached[0])
     return route
 
 
@@ -353,75 +369,83 @@ def _inside(inner: tuple[Pos, Pos], outer: tuple[Pos, Pos]) -> bool:
     return all(b0[i] <= a0[i] and a1[i] <= b1[i] for i in range(3))
 
 
+class _Reach:
+    """The cells reachable from a start inside ``box``, and the cells outside it that they step to."""
+
+    __slots__ = ("box", "cells", "edge")
+
+    def __init__(self, box: tuple[Pos, Pos], cells: set[Pos], edge: set[Pos]) -> None:
+        self.box, self.cells, self.edge = box, cells, edge
+
+    def grow(self, grid: Grid, box: tuple[Pos, Pos]) -> bool:
+        """Reach over ``box`` (which holds the old one), from the cells stepped to across the old box's sides
+        only: whatever is reachable inside the larger box is reached through them. False past MAX_NODES."""
+        (x0, y0, z0), (x1, y1, z1) = box
+        cells = self.cells
+        todo: list[Pos] = []
+        edge: set[Pos] = set()
+        for n in self.edge:
+            if x0 <= n[0] <= x1 and y0 <= n[1] <= y1 and z0 <= n[2] <= z1:
+                if n not in cells:
+                    cells.add(n)
+                    todo.append(n)
+            else:
+                edge.add(n)
+        if len(cells) > MAX_NODES:
+            return False
+        moves = grid.moves
+        while todo:
+            for n, _ in moves(todo.pop()):
+                if n in cells:
+                    continue
+                if x0 <= n[0] <= x1 and y0 <= n[1] <= y1 and z0 <= n[2] <= z1:
+                    cells.add(n)
+                    if len(cells) > MAX_NODES:
+                        return False
+                    todo.append(n)
+                else:
+                    edge.add(n)
+        self.box, self.edge = box, edge
+        return True
+
+
 class Floods:
     """Every cell reachable from a start inside a box, for one world version: a goal outside them is not.
 
-    A search that finds no way explores all it can reach inside its box before it gives up, and the
-    next question (the next cell around the same target, from the same spot) would explore it all
-    again. The next question from a start whose search failed floods from there over a somewhat larger
-    box, kept (and grown over a later box that sticks out of it); a search whose box lies inside it and
-    whose goal the flood never reached is answered None at once. That answer is exact: what a search can
-    reach inside its box, the flood reached inside the larger one. A goal the flood did reach is searched
-    as before, so every route found is the one the search finds.
+    A search that finds no way has explored all it can reach inside its box, and the next question (the
+    next cell around the same target, from the same spot) would explore it all again. So a failed search
+    leaves what it reached here, with the cells just past its box that those step to; a later question
+    from that start first grows the reached area over its own box (from those cells only, so nothing is
+    explored twice), and is answered None at once if its goal is not in it. That answer is exact: what a
+    search can reach inside its box lies in the area reached inside a box holding it. A goal that is in
+    it is searched as before, so every route found is the one the search finds.
     """
 
     def __init__(self, version: int, size: int) -> None:
         self.version = version
         self.size = size
-        self._by_start: dict[Pos, tuple[tuple[Pos, Pos], frozenset[Pos]] | None] = {}
-        self._failed: dict[Pos, tuple[Pos, Pos]] = {}  # starts with one failed search, and its box
+        self._by_start: dict[Pos, _Reach | None] = {}  # None: grew past MAX_NODES, searches go on as before
 
     def ruled_out(self, grid: Grid, start: Pos, box: tuple[Pos, Pos], done: Callable[[Pos], bool],
                   goal: Pos | None = None) -> bool:
         """Whether no cell ``done`` accepts can be reached from ``start`` inside ``box``."""
-        if start in self._by_start:
-            known = self._by_start[start]
-            if known is None:  # too big to flood
-                return False
-            if not _inside(box, known[0]):
-                known = self._flood(grid, start, _union(known[0], box))
-                if known is None:
-                    return False
-        else:
-            failed = self._failed.get(start)
-            if failed is None:
-                return False
-            known = self._flood(grid, start, _union(failed, box))  # a second question after a failure
-            if known is None:
-                return False
-        cells = known[1]
+        known = self._by_start.get(start)
+        if known is None:
+            return False
+        if not _inside(box, known.box) and not known.grow(grid, _union(known.box, box)):
+            self._by_start[start] = None
+            return False
         if goal is not None:
-            return goal not in cells
-        return not any(done(c) for c in cells)
+            return goal not in known.cells
+        return not any(done(c) for c in known.cells)
 
-    def learn(self, grid: Grid, start: Pos, box: tuple[Pos, Pos]) -> None:
-        """A search from ``start`` inside ``box`` found no way: the next question from there floods first."""
-        if start not in self._by_start and start not in self._failed:
-            if len(self._failed) >= self.size:
-                self._failed.clear()
-            self._failed[start] = box
-
-    def _flood(self, grid: Grid, start: Pos, box: tuple[Pos, Pos]) -> tuple[tuple[Pos, Pos], frozenset[Pos]] | None:
-        if start not in self._by_start and len(self._by_start) >= self.size:
+    def learn(self, start: Pos, box: tuple[Pos, Pos], cells: set[Pos], edge: set[Pos]) -> None:
+        """A search from ``start`` inside ``box`` found no way after reaching ``cells``: keep them."""
+        if start in self._by_start:
+            return
+        if len(self._by_start) >= self.size:
             self._by_start.clear()
-        (x0, y0, z0), (x1, y1, z1) = box
-        s = FLOOD_SLACK
-        big = ((x0 - s, y0 - s, z0 - s), (x1 + s, y1 + s, z1 + s))
-        (x0, y0, z0), (x1, y1, z1) = big
-        seen = {start}
-        todo = [start]
-        moves = grid.moves
-        while todo:
-            a = todo.pop()
-            for n, _ in moves(a):
-                if n not in seen and x0 <= n[0] <= x1 and y0 <= n[1] <= y1 and z0 <= n[2] <= z1:
-                    seen.add(n)
-                    if len(seen) > MAX_NODES:  # too big to keep: searches from here go on as before
-                        self._by_start[start] = None
-                        return None
-                    todo.append(n)
-        known = self._by_start[start] = (big, frozenset(seen))
-        return known
+        self._by_start[start] = _Reach(box, cells, edge)
 
 
 def _union(a: tuple[Pos, Pos], b: tuple[Pos, Pos]) -> tuple[Pos, Pos]:

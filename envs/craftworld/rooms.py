@@ -73,6 +73,9 @@ class _Watch:
     conds: tuple[tuple[tuple[str, Pos], str, Pos, str, int], ...]  # (key, block, pos, state, order)
     counted: tuple[tuple[int, int], ...]  # (order, distinct cells) of the sub-events that earn credit
     final: tuple[tuple[str, Pos], ...]  # the keys of the last sub-event
+    keys: tuple[tuple[str, Pos], ...]  # every condition's key, in the trigger's order
+    by_order: tuple[tuple[int, tuple[str, Pos]], ...]  # (order, key), lowest order first
+    total: int  # sum of the counted cells
 
 
 _WATCHES: dict[int, _Watch] = {}
@@ -87,9 +90,12 @@ def _watch(t: Trigger) -> _Watch:
         if c.order < FINAL_ORDER:
             cells.setdefault(c.order, set()).add(c.pos)
     top = max((c.order for c in t.conditions), default=0)
-    w = _Watch(t, tuple(((c.block, c.pos), c.block, c.pos, c.state, c.order) for c in t.conditions),
-               tuple((o, len(v)) for o, v in cells.items()),
-               tuple((c.block, c.pos) for c in t.conditions if c.order == top))
+    counted = tuple((o, len(v)) for o, v in cells.items())
+    w = _Watch(t, tuple(((c.block, c.pos), c.block, c.pos, c.state, c.order) for c in t.conditions), counted,
+               tuple((c.block, c.pos) for c in t.conditions if c.order == top),
+               tuple((c.block, c.pos) for c in t.conditions),
+               tuple(sorted(((c.order, (c.block, c.pos)) for c in t.conditions), key=lambda ok: ok[0])),
+               sum(n for _, n in counted))
     if len(_WATCHES) > 4096:
         _WATCHES.clear()
     _WATCHES[id(t)] = w
@@ -118,19 +124,28 @@ def update(env: CraftWorldEnv, now: float) -> None:
             continue
         w = _watch(t)
         registered, last_true = ts.registered, ts.last_true
-        lowest = min((o for k, _, _, _, o in w.conds if not registered.get(k)), default=None)
-        by_order: dict[int, set[Pos]] = {}
+        lowest = None  # the lowest sub-event with a condition not yet registered
+        for o, k in w.by_order:
+            if not registered.get(k):
+                lowest = o
+                break
+        by_order: dict[int, set[Pos]] | None = None
         for k, block, pos, state, order in w.conds:
             b = blocks.get(pos, _MISSING)
             if b is _MISSING:
-                name = st.ground_block if pos[1] < ground_y else None
+                if block != (st.ground_block if pos[1] < ground_y else None):
+                    continue
+                real = None  # the ground, never powered, pressed nor open
+            elif b is None:
+                if block is not None:
+                    continue
+                real = None
             else:
-                name = None if b is None else b.name
-            if name != block:
-                continue
+                if b.name != block:
+                    continue
+                real = b
             if state != "present":
-                real = None if b is _MISSING else b  # None: the ground, never powered, pressed nor open
-                kind = interactive.get(name)
+                kind = interactive.get(block)
                 if kind == "plate":
                     if feet is None:
                         feet = {cell(a.pos) for a in st.agents.values()}
@@ -144,19 +159,27 @@ def update(env: CraftWorldEnv, now: float) -> None:
                         continue
                 elif real is None or not real.powered:
                     continue
-            by_order.setdefault(order, set()).add(pos)
+            if by_order is None:
+                by_order = {order: {pos}}
+            else:
+                by_order.setdefault(order, set()).add(pos)
             last_true[k] = now
             if lowest is not None and order <= lowest:
                 registered[k] = True
         best = ts.best_by_order
-        for o, cells in by_order.items():
-            if len(cells) > best.get(o, 0):
-                best[o] = len(cells)
-        ts.best_fraction = max(ts.best_fraction, _partial(w.counted, best))
-        if t.mode == "or":
-            ok = any(registered.get(k) for k, *_ in w.conds)
+        if by_order is not None:
+            for o, cells in by_order.items():
+                if len(cells) > best.get(o, 0):
+                    best[o] = len(cells)
+        if w.total:
+            part = sum(min(best.get(o, 0), n) for o, n in w.counted) / w.total
+            ts.best_fraction = max(ts.best_fraction, part)
         else:
-            ok = all(registered.get(k) for k, *_ in w.conds) and all(
+            ts.best_fraction = max(ts.best_fraction, 0.0)
+        if t.mode == "or":
+            ok = any(map(registered.get, w.keys))
+        else:
+            ok = all(map(registered.get, w.keys)) and all(
                 now - last_true.get(k, -1e9) <= t.wait_interval for k in w.final)
         if ok:
             fire(env, t, ts, now)

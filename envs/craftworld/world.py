@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from dataclasses import dataclass, field
 
 from causalmace.rules import Pos
@@ -11,6 +12,7 @@ Vec = tuple[float, float, float]
 FINAL_ORDER = 1000  # a condition order this high is upstream's "final" sub-event: it opens the room, earns no credit
 ROOM_HALF = 4  # a room's walls stand this far from its centre
 _VERSIONS = itertools.count(1)
+_STAMPS = itertools.count(int.from_bytes(os.urandom(6), "big") << 16)  # apart from another process's
 _MISSING = object()
 _MASK = (1 << 64) - 1
 
@@ -91,6 +93,9 @@ class WorldState:
     # names of the blocks that change in place (levers, buttons, doors): a copy shares every other Block
     # object with its original, as those are only ever replaced. None: a copy copies every block.
     mutable: frozenset[str] | None = None
+    # the blocks' contents exactly: a new number at every change, kept by a copy. Unlike ``version`` (a sum of
+    # hashes, so two contents may share one) two states with one stamp hold the same blocks.
+    stamp: int = field(default_factory=_STAMPS.__next__)
 
     def block(self, pos: Pos) -> Block | None:
         if pos in self.blocks:
@@ -114,6 +119,7 @@ class WorldState:
         replaying the same actions reach the same versions and share their routes. Two different worlds
         share a version only by a 64-bit hash collision. Without ``pos``, a fresh version.
         """
+        self.stamp = next(_STAMPS)
         if pos is None:
             self.version = _fresh()
             return
@@ -181,5 +187,5 @@ class WorldState:
                                       dict(t.best_by_order)) for k, t in self.triggers.items()},
             achieved=set(self.achieved), owners=dict(self.owners),
             intervals={k: list(v) for k, v in self.intervals.items()}, passable=self.passable,
-            version=self.version, busy_cells=dict(self.busy_cells), mutable=mutable,
+            version=self.version, busy_cells=dict(self.busy_cells), mutable=mutable, stamp=self.stamp,
         )
