@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from causalmace.rules import Pos
 
@@ -15,6 +17,13 @@ _VERSIONS = itertools.count(1)
 _STAMPS = itertools.count(int.from_bytes(os.urandom(6), "big") << 16)  # apart from another process's
 _MISSING = object()
 _MASK = (1 << 64) - 1
+
+
+@lru_cache(maxsize=1 << 16)
+def zobrist(pos: Pos, content: object) -> int:
+    """A well-mixed 64-bit key for one cell's content. Python's tuple hashes do not do: for neighbouring
+    cells the same change in both can cancel out exactly, leaving the version (and stale routes) as before."""
+    return int.from_bytes(hashlib.blake2b(repr((pos, content)).encode(), digest_size=8).digest(), "little")
 
 
 def _fresh() -> int:
@@ -125,7 +134,7 @@ class WorldState:
             return
         now = self._content(pos)
         if now != was:
-            self.version ^= (hash((pos, was)) ^ hash((pos, now))) & _MASK
+            self.version ^= zobrist(pos, was) ^ zobrist(pos, now)
 
     def set_block(self, pos: Pos, block: Block | None) -> None:
         """Put ``block`` (None: air) at ``pos``."""
