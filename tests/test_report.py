@@ -163,6 +163,18 @@ def test_run_report_draws_every_node_edge_and_action(runs: dict[str, Path]) -> N
         assert 'href="trace.jsonl"' in html
 
 
+def test_a_standby_walk_is_drawn_and_says_what_it_heads_for(tmp_path: Path) -> None:
+    d = _run(tmp_path, "villagerbench/escape", "escape_4r_1", "--agents", "3", "--method", "causalmace-measured",
+             "--set", "llm.noise.spurious_edges=0", "--set", "llm.noise.missing_edges=0")
+    events = [json.loads(x) for x in (d / "trace.jsonl").read_text().splitlines()]
+    walks = [e for e in events if e["type"] == "standby"]
+    assert walks
+    html = (d / "report.html").read_text()
+    assert _count(html, r'<rect class="bar') == sum(e["type"] in ("action", "standby") for e in events)
+    m = build(load_run(d))
+    assert sum(a.message.startswith("standing by for ") for a in m.actions) == len(walks)
+
+
 def test_report_is_self_contained(runs: dict[str, Path], study: Path) -> None:
     for page in [*(d / "report.html" for d in runs.values()), study / "report.html"]:
         html = page.read_text()

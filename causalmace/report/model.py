@@ -231,12 +231,14 @@ def build(run: Run) -> Model:
     for e in run.events:
         kind = e.get("type")
         agent = e.get("agent")
-        if kind in ("decision", "action", "subtask", "fault", "worker") and agent and agent not in agents:
+        if kind in ("decision", "action", "standby", "subtask", "fault", "worker") and agent and agent not in agents:
             agents.append(str(agent))
-        if kind == "action":
+        if kind in ("action", "standby"):  # a standby walk belongs to no subtask: it says which it heads for
             act = e.get("action") or {}
+            msg = str(e.get("message") or "")
             a = Action(str(agent), str(e.get("subtask") or ""), float(e.get("t", 0.0)), float(e.get("duration") or 0.0),
-                       bool(e.get("ok")), str(act.get("name", "?")), _args(act), str(e.get("message") or ""),
+                       bool(e.get("ok")), str(act.get("name", "?")), _args(act),
+                       f"standing by for {e.get('toward')}: {msg}" if kind == "standby" else msg,
                        str(e.get("refusal") or ""))
             actions.append(a)
             if a.ok and a.subtask in nodes:
