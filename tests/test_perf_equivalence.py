@@ -13,6 +13,7 @@ import random
 from dataclasses import asdict
 
 import pytest
+from pen import walled_pen
 
 from causalmace import registry
 from causalmace.envs.blocks import actions as A
@@ -223,16 +224,9 @@ def test_a_fork_runs_as_its_parent_would() -> None:
 # ---- walks -------------------------------------------------------------------------------------
 def test_kept_floods_answer_as_a_fresh_search() -> None:
     """A walled pen and a roof: from inside and outside, every cell around is asked for in turn."""
-    env = registry.make(CONSTRUCTION, task="task_0", agents=1)
-    env.reset(0)
+    env = walled_pen()
     st = env.state
     y = st.ground_y
-    for x in range(-3, 4):
-        for z in range(-3, 4):
-            if max(abs(x), abs(z)) == 3:
-                for h in (0, 1, 2):
-                    st.set_block((x + 20, y + h, z), Block("stone"))
-    st.set_block((20, y + 3, 0), Block("stone"))
     paths = movement.Paths()
     rng = random.Random(3)
     starts = [(20, y, 0), (10, y, 0), (20, y + 4, 0)]

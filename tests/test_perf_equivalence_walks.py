@@ -11,6 +11,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from pen import walled_pen
+
 from causalmace import registry
 from causalmace.agents import scripted
 from causalmace.envs.blocks import actions as A
@@ -38,16 +40,9 @@ def plain_flood(grid: movement.Grid, start: Pos, box: tuple[Pos, Pos]) -> set[Po
 
 def _pen() -> Any:
     """Task 0's site with a walled pen, a roof over part of it and a few pillars: some cells are shut in."""
-    env = registry.make(CONSTRUCTION, task="task_0", agents=1)
-    env.reset(0)
+    env = walled_pen()
     st = env.state
     y = st.ground_y
-    for x in range(-3, 4):
-        for z in range(-3, 4):
-            if max(abs(x), abs(z)) == 3:
-                for h in (0, 1, 2):
-                    st.set_block((x + 20, y + h, z), Block("stone"))
-    st.set_block((20, y + 3, 0), Block("stone"))
     rng = random.Random(5)
     for _ in range(40):
         st.set_block((rng.randint(5, 35), y + rng.randint(0, 2), rng.randint(-12, 12)), Block("stone"))
