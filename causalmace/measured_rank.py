@@ -22,9 +22,10 @@ proven optimum:
 * **Nobody left behind.** An idle agent farther than all its teammates from the work that should
   become ready next walks toward it (the env says how: :func:`~causalmace.loop.EpisodeLoop._standby`),
   but only as far as it gets before any work should become ready; in escape rooms the player who held
-  the first room's plate no longer starts for the third room from there once it opens. Walking every
-  idle agent toward the next work, or further than that, lost more than it gained (an agent busy walking
-  when the work came up, or standing in a cell a teammate had to build in).
+  the first room's plate no longer starts for the third room from there once it opens. Where several
+  subtasks become ready together, as many agents are needed, and each of those left behind walks.
+  Walking every idle agent toward the next work, or further than that, lost more than it gained (an
+  agent busy walking when the work came up, or standing in a cell a teammate had to build in).
 
 ``lookahead`` (off by default) plays the rest of the episode out on paper for each ready subtask (the
 pilot method over this list schedule) and takes the one whose play-out ends first; with durations as
@@ -38,6 +39,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+from collections import Counter
 from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,7 +58,8 @@ MATCH = True
 TRY_PAIRS = True
 HOLD_S = 0.5  # a teammate whose turn comes this soon counts as free now
 STANDBY = True  # idle agents left behind walk toward the next work
-BEHIND = 2.0  # ... when every teammate stands at least this much nearer to it (blocks)
+BEHIND = 2.0  # ... when teammates stand at least this much nearer to it (blocks)
+WAVE = True  # ... all but as many teammates as the work ready at the same time needs besides this one
 PAIR_MAX = 5  # up to this many free agents and equally urgent subtasks, every pairing is tried
 
 
@@ -300,8 +303,11 @@ class MeasuredRankScheduler:
 
         Toward the work not ready yet that should become ready soonest (the more urgent first, then the
         nearer) that no teammate heads for, when every teammate stands at least ``BEHIND`` nearer to it:
-        the one left behind catches up, the others stay ready for what comes next. Only as far as it
-        gets before anything should become ready, so that the walk never keeps it from new work.
+        the one left behind catches up, the others stay ready for what comes next. When k subtasks
+        become ready together, k agents will be needed there, so it is enough that all but k - 1
+        teammates (and at least one) stand that much nearer: a room with four plates calls the whole
+        team of four, and the two left behind both walk. Only as far as it gets before anything should
+        become ready, so that the walk never keeps it from new work.
         """
         if not self.standby_walks:
             return None
@@ -319,10 +325,13 @@ class MeasuredRankScheduler:
         aimed = set(self._aims.values())
         self._pos.clear()
         others = [a for a in self.env.agents if a != agent] if self.env is not None else []
+        wave = Counter(round(t, 3) for t in later.values())  # how many subtasks become ready together
         for sid in sorted((n for n in later if n not in aimed),
                           key=lambda s: (round(later[s], 3), -rank[s], self._distance(agent, s), s)):
             mine = self._distance(agent, sid)
-            if any(self._distance(a, sid) + BEHIND > mine for a in others):
+            nearer = sum(self._distance(a, sid) + BEHIND <= mine for a in others)
+            needed = len(others) + 1 - wave[round(later[sid], 3)] if WAVE else len(others)
+            if nearer < max(1, needed):
                 continue
             how = approach(sid, by)
             if how is not None:

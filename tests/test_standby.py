@@ -16,6 +16,7 @@ import pytest
 
 from causalmace import measured_rank
 from causalmace.config import load_config
+from causalmace.envs.blocks import actions as A
 from causalmace.envs.blocks.judger import REACH
 from causalmace.envs.craftworld.standby import holding, kept_clear, plates, toward
 from causalmace.envs.villagerbench.suites import make_construction, make_escape, make_farming
@@ -81,6 +82,21 @@ def test_an_agent_on_a_plate_of_a_shut_room_stays() -> None:
     assert toward(env, "Alice", plan.subtask("r2_toggle_0")) is None
 
 
+def test_a_plate_counted_in_an_earlier_sub_event_may_be_left() -> None:
+    """escape_4r_2's room 0 counts its plate once stood on (its lever, the last sub-event, opens it) and
+    teleports whoever still stands there onto a ledge when it opens; room 1 opens only while all four of
+    its plates are held at once."""
+    env = make_escape(task="escape_4r_2", agents=4)
+    env.reset(0)
+    plan = env.reference_plan()
+    x, y, z = plan.subtask("r0_stand_0").params["pos"]
+    assert env.apply("Bob", A.NavigateTo(x=x, y=y, z=z)).status
+    assert not holding(env, "Bob")
+    assert toward(env, "Bob", plan.subtask("r1_stand_0")) is not None
+    env.state.agents["Alice"].pos = tuple(float(v) for v in plan.subtask("r1_stand_0").params["pos"])
+    assert holding(env, "Alice")
+
+
 def test_no_walk_toward_a_room_of_another_lane() -> None:
     env, plan = _escape()
     lane3 = env.state.rooms[3].center
@@ -113,6 +129,16 @@ def test_standing_by_shortens_the_run_it_was_made_for(monkeypatch: pytest.Monkey
     assert not [e for e in without.trace.events if e["type"] == "standby"]
     assert ep.result["completed"] and without.result["completed"]
     assert ep.result["makespan_s"] < without.result["makespan_s"] - 1.0
+
+
+def test_when_the_next_room_needs_the_whole_team_the_ones_behind_catch_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """escape_4r_2, 4 agents: room 1 has four plates, so everyone is needed there, not only the one farthest
+    away; the player left on room 0's plate used to be carried onto a ledge when the room opened."""
+    ep = _episode("escape", "escape_4r_2", 4, "causalmace-measured")
+    monkeypatch.setattr(measured_rank, "WAVE", False)
+    before = _episode("escape", "escape_4r_2", 4, "causalmace-measured")
+    assert ep.result["completed"] and before.result["completed"]
+    assert ep.result["makespan_s"] < before.result["makespan_s"] - 1.0
 
 
 def test_the_busy_rate_rule_leaves_idle_agents_where_they_are() -> None:

@@ -102,6 +102,11 @@ def _watch(t: Trigger) -> _Watch:
     return w
 
 
+def final_keys(t: Trigger) -> tuple[tuple[str, Pos], ...]:
+    """The conditions of a trigger's last sub-event: they must all hold at once when it fires."""
+    return _watch(t).final
+
+
 def update(env: CraftWorldEnv, now: float) -> None:
     """Watch every unsolved room's conditions at ``now`` and fire the rooms whose conditions hold.
 

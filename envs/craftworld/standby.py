@@ -63,14 +63,21 @@ def plates(env: Any) -> set[Pos]:
 
 
 def holding(env: Any, agent: str) -> bool:
-    """Whether ``agent`` stands on a plate that a room not yet open counts."""
+    """Whether ``agent`` stands on a plate that a room not yet open still needs: one not yet counted, or
+    one of the last sub-event, which must hold when the room opens. A plate of an earlier sub-event
+    counts once stood on (``rooms.update``), so its player may leave it."""
     here = rooms.cell(env.state.agents[agent].pos)
     for t in env.rules.triggers:
         ts = env.state.triggers.get(t.id)
         if ts is not None and ts.fired:
             continue
-        if any(tuple(c.pos) == here and env.rules.interactive.get(c.block) == "plate" for c in t.conditions):
-            return True
+        final = set(rooms.final_keys(t))
+        for c in t.conditions:
+            if tuple(c.pos) != here or env.rules.interactive.get(c.block) != "plate":
+                continue
+            key = (c.block, c.pos)
+            if key in final or ts is None or not ts.registered.get(key):
+                return True
     return False
 
 
