@@ -45,13 +45,34 @@ def durations(events: Iterable[dict[str, Any]]) -> dict[str, float]:
     return out
 
 
+def outset(events: Iterable[dict[str, Any]]) -> set[str]:
+    """The subtasks whose successful attempt began at time 0, each agent's first from where it started."""
+    began: dict[tuple[str, str], float] = {}
+    out: set[str] = set()
+    for e in events:
+        if e["type"] == "decision":
+            began[(e["agent"], e["subtask"])] = e["t"]
+        elif e["type"] == "subtask" and e.get("status") == "done":
+            if began.get((e["agent"], e["subtask"])) == 0.0:
+                out.add(e["subtask"])
+            else:
+                out.discard(e["subtask"])
+    return out
+
+
 def makespan(events: Iterable[dict[str, Any]]) -> float:
     """When the last subtask was done."""
     return max((e["t"] for e in events if e["type"] == "subtask" and e.get("status") == "done"), default=0.0)
 
 
-def solve(d: dict[str, float], edges: Sequence[tuple[str, str]], m: int, limit_s: float) -> Bound:
-    """P|prec|Cmax for durations ``d`` on ``m`` machines with precedence ``edges``, within ``limit_s`` s."""
+def solve(d: dict[str, float], edges: Sequence[tuple[str, str]], m: int, limit_s: float,
+          at_start: Iterable[str] = ()) -> Bound:
+    """P|prec|Cmax for durations ``d`` on ``m`` machines with precedence ``edges``, within ``limit_s`` s.
+
+    ``at_start`` (at most ``m``) must begin at time 0: a duration measured from where an agent started
+    (often next to the depot, so shorter) is then not moved to a place in the schedule where its agent
+    would have come from elsewhere.
+    """
     from ortools.sat.python import cp_model
 
     ticks = {s: max(0, math.floor(v * SCALE + 1e-6)) for s, v in d.items()}
@@ -65,6 +86,9 @@ def solve(d: dict[str, float], edges: Sequence[tuple[str, str]], m: int, limit_s
         end[s] = model.new_int_var(0, horizon, f"e_{s}")
         iv.append(model.new_interval_var(start[s], dur, end[s], f"i_{s}"))
     model.add_cumulative(iv, [1] * len(iv), m)
+    for s in at_start:
+        if s in start:
+            model.add(start[s] == 0)
     for a, b in edges:
         if a in ticks and b in ticks:
             model.add(start[b] >= end[a])
@@ -82,9 +106,10 @@ def solve(d: dict[str, float], edges: Sequence[tuple[str, str]], m: int, limit_s
 
 
 def makespan_bound(events: Sequence[dict[str, Any]], edges: Sequence[tuple[str, str]], m: int,
-                   limit_s: float) -> Bound:
-    """The optimum of a run's own subtasks and durations (see the module doc)."""
-    return solve(durations(events), edges, m, limit_s)
+                   limit_s: float, keep_outset: bool = False) -> Bound:
+    """The optimum of a run's own subtasks and durations (see the module doc); with ``keep_outset`` the
+    work begun at time 0 stays there (:func:`outset`)."""
+    return solve(durations(events), edges, m, limit_s, outset(events) if keep_outset else ())
 
 
 def over_opt(events: Sequence[dict[str, Any]], edges: Sequence[tuple[str, str]], m: int,

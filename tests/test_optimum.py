@@ -32,6 +32,19 @@ def test_the_optimum_is_proven_on_small_graphs() -> None:
     assert optimum.solve({"a": 0.019}, [], 1, 5.0).opt == 0.01  # rounded down: never overstated
 
 
+def test_work_begun_at_the_outset_can_be_kept_there() -> None:
+    """Two agents begin next to their first work (1 s and 3 s), then take 2 s each: freely rearranged,
+    both first durations would go to one agent (OPT 4 s), which neither could have done from there."""
+    pytest.importorskip("ortools")
+    ev = events(("go", "A", "a", 0.0), ("go", "B", "b", 0.0), ("done", "A", "a", 1.0), ("go", "A", "c", 1.0),
+                ("done", "A", "c", 3.0), ("done", "B", "b", 3.0), ("go", "B", "d", 3.0), ("done", "B", "d", 5.0))
+    assert optimum.outset(ev) == {"a", "b"}
+    assert optimum.makespan_bound(ev, [], 2, 5.0).opt == 4.0
+    assert optimum.makespan_bound(ev, [], 2, 5.0, keep_outset=True).opt == 5.0
+    retried = events(("go", "A", "x", 0.0), ("failed", "A", "x", 1.0), ("go", "A", "x", 2.0), ("done", "A", "x", 4.0))
+    assert optimum.outset(retried) == set()  # its successful attempt began later
+
+
 def test_a_run_is_never_better_than_its_own_optimum() -> None:
     pytest.importorskip("ortools")
     from causalmace.runner import run_episode
