@@ -40,19 +40,27 @@ def live() -> Iterator[dict[str, Any]]:
         assert pid is not None and not group_alive(pid), f"node process group {pid} outlived its owner"
 
 
-def place_at(live: dict[str, Any], name: str, x: float, z: float) -> None:
-    live["world"].teleport(name, x + 0.5, FEET, z + 0.5)
+def place_at(live: dict[str, Any], name: str, x: float, z: float, tries: int = 3) -> None:
+    """Teleport ``name`` and wait until client and server agree it stands there.
+
+    A long teleport: the client gets the chunks around the new place a moment later, and the server
+    takes the client's word for where it stands (the plugin's reach checks read the server's). A
+    position the client sent just before the teleport can reach the server after it, so the command is
+    sent again until the server sees the player there, as the env's own teleport does.
+    """
     bot = live["bots"][name]
-    eventually(lambda: abs(bot.position()[0] - (x + 0.5)) < 0.01 and abs(bot.position()[2] - (z + 0.5)) < 0.01)
-    # A long teleport: the client gets the chunks around the new place a moment later, and the server
-    # takes the client's word for where it stands: the plugin's reach checks read the server's.
-    assert eventually(lambda: all(bot.block(x + dx, GROUND, z + dz) for dx in (-8, 0, 8) for dz in (-8, 0, 8)))
 
     def seen_there() -> bool:
         where = [p["position"] for p in live["world"].players() if p["name"] == name]
         return bool(where) and abs(where[0][0] - (x + 0.5)) < 0.5 and abs(where[0][2] - (z + 0.5)) < 0.5
 
-    assert eventually(seen_there, timeout=10.0)
+    for _ in range(tries):
+        live["world"].teleport(name, x + 0.5, FEET, z + 0.5)
+        eventually(lambda: abs(bot.position()[0] - (x + 0.5)) < 0.01 and abs(bot.position()[2] - (z + 0.5)) < 0.01)
+        assert eventually(lambda: all(bot.block(x + dx, GROUND, z + dz) for dx in (-8, 0, 8) for dz in (-8, 0, 8)))
+        if eventually(seen_there, timeout=4.0):
+            return
+    raise AssertionError(f"the server never saw {name} at ({x}, {z})")
 
 
 def test_versions_come_from_our_node_modules(live: dict[str, Any]) -> None:
