@@ -3,7 +3,7 @@
 Only the measured-rank scheduler names such work (the paper's busy-rate rule leaves idle agents where they
 are); CraftWorld says how to get nearer: within reach of where the subtask starts, by the time the
 scheduler gives, never onto a plate nor into cells work still to do builds in, never off a plate a shut
-room still counts, never toward a room of another lane.
+room still needs, never toward a room of another lane.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ within reach of it nearest where it stands, or, while the place cannot be reache
 to the reachable cell nearest the place; never onto a plate nor where work still to do places or
 digs blocks, and only as far as it can go (deciding
 included) by the time the scheduler says, so that the walk never makes it late. An agent on a plate
-that a shut room still counts stays: stepping off would undo its part. A place in a room of another
+that a shut room still needs stays (one not yet counted, or of the sub-event that must hold when the
+room opens): stepping off would undo its part. A place in a room of another
 lane is out of reach whatever opens (only a room's effect moves players between lanes).
 """
 
