@@ -160,3 +160,29 @@ def test_who_is_better_placed_is_tried_in_a_copy_of_the_world() -> None:
     assert 0 < took < math.inf and took >= plan.subtask(first).est_duration
     assert (env.state.agents, env.state.blocks, env.state.containers) == before  # tried in a copy
     assert MeasuredRankScheduler(plan, env, try_pairs=False)._cost("Alice", first) == s._distance("Alice", first)
+
+
+def test_an_agent_stays_free_for_urgent_work_no_teammate_could_take() -> None:
+    """Coal feeds two smelts; Bob digs it, Cindy is busy until long after: Alice, free now, keeps herself
+    for the second smelt rather than start mushrooms that would still be under way when the coal is in."""
+    g = placed({"coal": (0, 5.0), "smelt1": (0, 20.0), "smelt2": (0, 20.0), "bowl": (0, 12.0), "mush": (0, 8.0)},
+               [("coal", "smelt1"), ("coal", "smelt2")])
+    world = Stand({"Alice": (0, 0, 0), "Bob": (0, 0, 0), "Cindy": (0, 0, 0)})
+    s = MeasuredRankScheduler(g, world)
+    assert s.assign("Bob", {"coal", "bowl", "mush"}) == "coal"  # rank 25
+    assert s.assign("Cindy", {"bowl", "mush"}) == "bowl"
+    world.t["Alice"] = 3.0
+    assert s.assign("Alice", {"mush"}) is None  # mushrooms would end at 11; the smelts are due at 5
+    world.t["Alice"] = 5.0
+    s.finished("Bob", "coal", True)
+    world.t["Bob"] = 5.0
+    assert s.assign("Alice", {"smelt1", "smelt2", "mush"}) in {"smelt1", "smelt2"}
+
+
+def test_an_agent_starts_what_it_can_when_teammates_will_be_free_in_time() -> None:
+    g = placed({"coal": (0, 5.0), "smelt1": (0, 20.0), "smelt2": (0, 20.0), "mush": (0, 8.0)},
+               [("coal", "smelt1"), ("coal", "smelt2")])
+    world = Stand({"Alice": (0, 0, 0), "Bob": (0, 0, 0), "Cindy": (0, 0, 0)})
+    s = MeasuredRankScheduler(g, world)
+    assert s.assign("Bob", {"coal", "mush"}) == "coal"
+    assert s.assign("Alice", {"mush"}) == "mush"  # Cindy, idle, will take the second smelt
