@@ -45,8 +45,9 @@ def place_at(live: dict[str, Any], name: str, x: float, z: float, tries: int = 3
 
     A long teleport: the client gets the chunks around the new place a moment later, and the server
     takes the client's word for where it stands (the plugin's reach checks read the server's). A
-    position the client sent just before the teleport can reach the server after it, so the command is
-    sent again until the server sees the player there, as the env's own teleport does.
+    player that has just joined can miss the command, and a position the client sent just before it can
+    reach the server after it, so the command is sent again until both agree, as the env's own
+    teleport does.
     """
     bot = live["bots"][name]
 
@@ -54,13 +55,18 @@ def place_at(live: dict[str, Any], name: str, x: float, z: float, tries: int = 3
         where = [p["position"] for p in live["world"].players() if p["name"] == name]
         return bool(where) and abs(where[0][0] - (x + 0.5)) < 0.5 and abs(where[0][2] - (z + 0.5)) < 0.5
 
+    def client_there() -> bool:
+        return abs(bot.position()[0] - (x + 0.5)) < 0.01 and abs(bot.position()[2] - (z + 0.5)) < 0.01
+
+    def chunks_in() -> bool:
+        return all(bot.block(x + dx, GROUND, z + dz) for dx in (-8, 0, 8) for dz in (-8, 0, 8))
+
     for _ in range(tries):
         live["world"].teleport(name, x + 0.5, FEET, z + 0.5)
-        eventually(lambda: abs(bot.position()[0] - (x + 0.5)) < 0.01 and abs(bot.position()[2] - (z + 0.5)) < 0.01)
-        assert eventually(lambda: all(bot.block(x + dx, GROUND, z + dz) for dx in (-8, 0, 8) for dz in (-8, 0, 8)))
-        if eventually(seen_there, timeout=4.0):
+        if eventually(client_there) and eventually(chunks_in) and eventually(seen_there, timeout=4.0):
             return
-    raise AssertionError(f"the server never saw {name} at ({x}, {z})")
+    raise AssertionError(f"{name} never stood at ({x}, {z}) for both client and server "
+                         f"(client there: {client_there()}, chunks: {chunks_in()}, server: {seen_there()})")
 
 
 def test_versions_come_from_our_node_modules(live: dict[str, Any]) -> None:
