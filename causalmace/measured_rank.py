@@ -21,9 +21,12 @@ proven optimum:
 
 * **Kept free for what comes.** An agent does not start work that would still be under way when more
   urgent work becomes ready that no teammate will be free to take (free by then, on the durations
-  above): it waits, while someone works. In ``rabbit_stew_63`` with 3 agents the coal feeds both
-  smelts, and the agent that used to start on the mushrooms just before it came in now smelts at once
-  (73.2 s to 69.2 s, the proven optimum).
+  above), as long as the work it leaves can start late enough not to become the longest path (by a
+  teammate free later, or by itself after the urgent work): it waits, while someone works. In
+  ``rabbit_stew_63`` with 3 agents the coal feeds both smelts, and the agent that used to start on the
+  mushrooms just before it came in now smelts at once (73.2 s to 69.2 s, the proven optimum); in
+  ``rabbit_stew_3`` with 2 agents the bowl, which the stew also waits for, is not left for after the
+  smelts (82.3 s without that condition, 73.0 s with it).
 * **Nobody left behind.** An idle agent farther than all its teammates from the work that should
   become ready next walks toward it (the env says how: :func:`~causalmace.loop.EpisodeLoop._standby`),
   but only as far as it gets before any work should become ready; in escape rooms the player who held
@@ -295,13 +298,17 @@ class MeasuredRankScheduler:
         rank = self._ranks(d)
         end = now + d[sid]
         g = self.graph.g
-        due = sorted(t for n, t in self._expected_ready(d, now).items()
-                      if now < t < end and rank[n] > rank[sid] and any(p not in self.done for p in g.predecessors(n)))
-        if not due:
-            return False
+        due = sorted((t, n) for n, t in self._expected_ready(d, now).items()
+                     if now < t < end and rank[n] > rank[sid] and any(p not in self.done for p in g.predecessors(n)))
         free_at = [max(now, self.started[a][1] + d[self.started[a][0]]) if a in self.started else self._clock(a)
                    for a in self.env.agents if a != agent]
-        return any(sum(f <= t + HOLD_S for f in free_at) < i for i, t in enumerate(due, 1))
+        for i, (t, n) in enumerate(due, 1):
+            if sum(f <= t + HOLD_S for f in free_at) < i:
+                # waiting pays only if ``sid`` can still start late enough not to become the longest path:
+                # by a teammate free after ``t``, or by this agent once it has done ``n``
+                later = min([f for f in free_at if f > t + HOLD_S] + [t + d[n]])
+                return later + rank[sid] <= t + rank[n] + 1e-9
+        return False
 
     def _take(self, agent: str, sid: str, now: float) -> str | None:
         if self._needed_soon(agent, sid, now):

@@ -186,3 +186,15 @@ def test_an_agent_starts_what_it_can_when_teammates_will_be_free_in_time() -> No
     s = MeasuredRankScheduler(g, world)
     assert s.assign("Bob", {"coal", "mush"}) == "coal"
     assert s.assign("Alice", {"mush"}) == "mush"  # Cindy, idle, will take the second smelt
+
+
+def test_an_agent_does_not_wait_when_what_it_leaves_would_become_the_longest_path() -> None:
+    """Two agents: the bowl also feeds the stew; left until both smelts are done, it would hold the stew
+    back longer than the second smelt starting a little late does."""
+    g = placed({"coal": (0, 5.0), "smelt1": (0, 20.0), "smelt2": (0, 20.0), "bowl": (0, 13.0), "stew": (0, 13.0)},
+               [("coal", "smelt1"), ("coal", "smelt2"), ("smelt1", "stew"), ("smelt2", "stew"), ("bowl", "stew")])
+    world = Stand({"Alice": (0, 0, 0), "Bob": (0, 0, 0)})
+    s = MeasuredRankScheduler(g, world)
+    assert s.assign("Bob", {"coal", "bowl"}) == "coal"  # rank 38 against 26
+    world.t["Alice"] = 3.0
+    assert s.assign("Alice", {"bowl"}) == "bowl"
