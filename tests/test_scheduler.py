@@ -1,5 +1,8 @@
 import copy
 import math
+from typing import Any
+
+import pytest
 
 from causalmace.graph import Subtask, TaskGraph
 from causalmace.measured_rank import MeasuredRankScheduler, trial_durations
@@ -198,3 +201,27 @@ def test_an_agent_does_not_wait_when_what_it_leaves_would_become_the_longest_pat
     assert s.assign("Bob", {"coal", "bowl"}) == "coal"  # rank 38 against 26
     world.t["Alice"] = 3.0
     assert s.assign("Alice", {"bowl"}) == "bowl"
+
+
+def test_work_every_free_agent_would_be_refused_at_once_is_not_tried(monkeypatch: pytest.MonkeyPatch) -> None:
+    """escape_4r_1, 2 agents: the refiner pruned the edge into room 2's lever, so it counts as ready at the
+    start; both players used to try it, be refused (room 0 is shut) and lose a second each."""
+    from pathlib import Path
+
+    from causalmace import measured_rank
+    from causalmace.config import load_config
+    from causalmace.runner import run_episode
+
+    cfg = load_config(Path(__file__).resolve().parent.parent / "configs" / "villagerbench" / "escape.yaml",
+                      ["llm.noise.spurious_edges=0", "llm.noise.missing_edges=0"],
+                      method="causalmace-measured", task="escape_4r_1", agents=2)
+
+    def refused_at_start(ep: Any) -> list[str]:
+        return [e["subtask"] for e in ep.trace.events if e["type"] == "subtask" and e["status"] == "failed"
+                and e["t"] == 0.0]
+
+    ep = run_episode(cfg)
+    monkeypatch.setattr(measured_rank, "SKIP_FAILING", False)
+    before = run_episode(cfg)
+    assert refused_at_start(before) and not refused_at_start(ep)
+    assert ep.result["completed"] and ep.result["makespan_s"] < before.result["makespan_s"] - 1.0
