@@ -239,18 +239,18 @@ class MeasuredRankScheduler:
             top = [s for s in order if key[s][0] == 0]
             pairs = self._pairs(free, top)
             if agent in pairs:
-                return self._take(agent, pairs[agent], now)
+                return self._take(agent, pairs[agent], now, d, rank)
             free = [a for a in free if a not in pairs]
             for s in order[len(top):]:
                 who = min(free, key=lambda a: (self._distance(a, s), a != agent, a))
                 if who == agent:
-                    return self._take(agent, s, now)
+                    return self._take(agent, s, now, d, rank)
                 free.remove(who)
             # a teammate free as soon stands nearer to all there is: wait for the next change, but only
             # while someone works, so the team never stands still with work left
             if any(a != agent for a in self.started):
                 return None
-        return self._take(agent, sid, now)
+        return self._take(agent, sid, now, d, rank)
 
     def _doable(self, agent: str, ready: Set[str], rank: dict[str, float], now: float) -> Set[str]:
         """The ready subtasks, less the most urgent ones whose first step every free agent is refused when
@@ -319,13 +319,11 @@ class MeasuredRankScheduler:
             self._tried[(agent, sid)] = took
         return self._tried[(agent, sid)]
 
-    def _needed_soon(self, agent: str, sid: str, now: float) -> bool:
+    def _needed_soon(self, agent: str, sid: str, now: float, d: dict[str, float], rank: dict[str, float]) -> bool:
         """Whether starting ``sid`` now would leave more urgent work, due to become ready before ``sid``
         would end, without a teammate free to take it."""
         if not KEEP_FREE or self.env is None or not any(a != agent for a in self.started):
             return False
-        d = self._durations()
-        rank = self._ranks(d)
         end = now + d[sid]
         g = self.graph.g
         due = sorted((t, n) for n, t in self._expected_ready(d, now).items()
@@ -340,8 +338,8 @@ class MeasuredRankScheduler:
                 return later + rank[sid] <= t + rank[n] + 1e-9
         return False
 
-    def _take(self, agent: str, sid: str, now: float) -> str | None:
-        if self._needed_soon(agent, sid, now):
+    def _take(self, agent: str, sid: str, now: float, d: dict[str, float], rank: dict[str, float]) -> str | None:
+        if self._needed_soon(agent, sid, now, d, rank):
             return None
         self.started[agent] = (sid, now)
         self._aims.pop(agent, None)
