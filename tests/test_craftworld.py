@@ -131,3 +131,36 @@ def test_the_same_block_placed_in_two_neighbouring_cells_changes_the_world_versi
                 if w.version == before:
                     same.append((x, y, z))
     assert same == []
+
+
+def test_the_world_version_changes_only_where_a_walker_could_tell() -> None:
+    """Harvesting a crop or treading a plate leaves every route as it was, so the version (and the routes
+    cached by it) stays; a door that opens, a block placed, or a crop on a block that is dug does not."""
+    from causalmace.envs.craftworld.movement import Grid, find_route
+    from causalmace.envs.craftworld.world import Block, WorldState
+
+    w = WorldState(blocks={}, ground_y=-60, passable=frozenset({"wheat", "stone_pressure_plate"}))
+    v0 = w.version
+    w.set_block((0, -60, 0), Block("wheat"))
+    w.set_block((1, -60, 0), Block("stone_pressure_plate"))
+    assert w.version == v0
+    w.set_block((0, -60, 0), None)  # harvested
+    assert w.version == v0
+    w.set_block((2, -60, 0), Block("oak_door"))
+    shut = w.version
+    assert shut != v0
+    w.set_open((2, -60, 0), w.blocks[(2, -60, 0)], True)
+    assert w.version == v0  # an open door is walked through as air is
+    w.set_open((2, -60, 0), w.blocks[(2, -60, 0)], False)
+    assert w.version == shut
+    w.set_block((3, -60, 0), Block("ladder"))  # held on to, not walked through: a walker can tell
+    assert w.version != shut
+
+    # and the routes agree: a field with its crops finds the route of the field harvested
+    rules = make_farming(task="cake_0", agents=1).rules
+    field = WorldState(blocks={(x, -60, z): Block("wheat") for x in range(-3, 4) for z in range(-3, 4)},
+                       ground_y=-60, passable=rules.passable)
+    bare = WorldState(blocks={(x, -60, z): None for x in range(-3, 4) for z in range(-3, 4)}, ground_y=-60,
+                      passable=rules.passable)
+    for goal in [(3, -60, 3), (-3, -60, 2), (0, -60, -3)]:
+        assert find_route(Grid(field, rules), (-4, -60, -4), goal) == find_route(Grid(bare, rules), (-4, -60, -4), goal)

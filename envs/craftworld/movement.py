@@ -21,7 +21,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from causalmace.envs.craftworld.world import Block, WorldState
+from causalmace.envs.craftworld.world import AVOID, CLIMBABLE, Block, WorldState
 from causalmace.rules import Pos, RuleSet
 
 MAX_DROP = 4  # mineflayer-pathfinder's maxDropDown
@@ -33,9 +33,6 @@ CACHE_SIZE = 20_000
 FLOOD_VERSIONS = 64  # world versions whose floods are kept
 FLOOD_STARTS = 64  # floods kept per world version
 SQRT2 = math.sqrt(2.0)
-CLIMBABLE = frozenset({"ladder", "vine", "scaffolding", "twisting_vines", "twisting_vines_plant", "weeping_vines",
-                       "weeping_vines_plant", "cave_vines", "cave_vines_plant"})
-AVOID = frozenset({"lava", "fire", "soul_fire", "cobweb", "sweet_berry_bush", "powder_snow"})
 _MISSING = object()
 _FLAT = ((1, 0), (-1, 0), (0, 1), (0, -1))
 _STEPS = ((1, 0, 1.0), (-1, 0, 1.0), (0, 1, 1.0), (0, -1, 1.0), (1, 1, math.sqrt(2.0)), (1, -1, math.sqrt(2.0)),

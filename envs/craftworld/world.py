@@ -17,6 +17,10 @@ _VERSIONS = itertools.count(1)
 _STAMPS = itertools.count(int.from_bytes(os.urandom(6), "big") << 16)  # apart from another process's
 _MISSING = object()
 _MASK = (1 << 64) - 1
+# blocks a walker holds on to, and blocks it never enters (mineflayer-pathfinder's defaults; see movement)
+CLIMBABLE = frozenset({"ladder", "vine", "scaffolding", "twisting_vines", "twisting_vines_plant", "weeping_vines",
+                       "weeping_vines_plant", "cave_vines", "cave_vines_plant"})
+AVOID = frozenset({"lava", "fire", "soul_fire", "cobweb", "sweet_berry_bush", "powder_snow"})
 
 
 @lru_cache(maxsize=1 << 16)
@@ -114,11 +118,21 @@ class WorldState:
         return None
 
     def _content(self, pos: Pos) -> object:
-        """What a walker cares about in a cell: air, the ground, or a block and whether it is open."""
+        """What a walker cares about in a cell: air, the ground, or a block and whether it is open.
+
+        A block one walks through as through air (a crop, a plate, an open door) counts as air, so that
+        harvesting a field or stepping on a plate leaves the routes as they were.
+        """
         b = self.blocks.get(pos, _MISSING)
         if b is _MISSING:
             return "ground" if pos[1] < self.ground_y else None
-        return None if b is None else (b.name, b.open)  # type: ignore[union-attr]
+        if b is None:
+            return None
+        name = b.name  # type: ignore[union-attr]
+        if (b.open or name in self.passable) and name not in AVOID and name not in CLIMBABLE \
+                and not name.endswith(("_trapdoor", "_carpet")):  # type: ignore[union-attr]
+            return None
+        return (name, b.open)  # type: ignore[union-attr]
 
     def touch(self, pos: Pos | None = None, was: object = None) -> None:
         """The cell ``pos`` (which held ``was``) changed: a new version, so that no stale route is reused.
