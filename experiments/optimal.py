@@ -108,7 +108,8 @@ def main() -> None:
 
 def summary(rows: list[dict[str, Any]], which: int) -> None:
     """Per scheduler: mean makespan / OPT (overall and per suite), the worst, how many within 3 %; then
-    the new scheduler's worst instance against busy-rate and how often it is more than 0.02 above it."""
+    the new scheduler's worst instance against busy-rate and how often it is more than 0.02 above it.
+    ``which`` picks the yardstick from :func:`measure`'s answer: 1 the optimum, 3 the free optimum."""
     def ratio(r: dict[str, Any], label: str) -> float:
         return r[label][0] / r[label][which].opt
 

@@ -135,7 +135,7 @@ def test_the_same_block_placed_in_two_neighbouring_cells_changes_the_world_versi
 
 def test_the_world_version_changes_only_where_a_walker_could_tell() -> None:
     """Harvesting a crop or treading a plate leaves every route as it was, so the version (and the routes
-    cached by it) stays; a door that opens, a block placed, or a crop on a block that is dug does not."""
+    cached by it) stays; a door that shuts, a block placed or a ladder changes it."""
     from causalmace.envs.craftworld.movement import Grid, find_route
     from causalmace.envs.craftworld.world import Block, WorldState
 

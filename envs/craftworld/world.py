@@ -128,11 +128,12 @@ class WorldState:
             return "ground" if pos[1] < self.ground_y else None
         if b is None:
             return None
-        name = b.name  # type: ignore[union-attr]
-        if (b.open or name in self.passable) and name not in AVOID and name not in CLIMBABLE \
-                and not name.endswith(("_trapdoor", "_carpet")):  # type: ignore[union-attr]
+        block: Block = b  # type: ignore[assignment]
+        name = block.name
+        if (block.open or name in self.passable) and name not in AVOID and name not in CLIMBABLE \
+                and not name.endswith(("_trapdoor", "_carpet")):
             return None
-        return (name, b.open)  # type: ignore[union-attr]
+        return (name, block.open)
 
     def touch(self, pos: Pos | None = None, was: object = None) -> None:
         """The cell ``pos`` (which held ``was``) changed: a new version, so that no stale route is reused.
