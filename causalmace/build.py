@@ -40,7 +40,8 @@ def agent_options(cfg: RunConfig) -> dict[str, Any]:
 
 
 def make_scheduler(cfg: RunConfig, graph: TaskGraph, agents: list[str], llm: LLM, env: Any = None) -> Scheduler:
-    return registry.factory("scheduler", cfg.scheduler.type)(graph=graph, agents=agents, llm=llm, env=env)
+    return registry.factory("scheduler", cfg.scheduler.type)(graph=graph, agents=agents, llm=llm, env=env,
+                                                             **cfg.scheduler.options)
 
 
 def make_workers(cfg: RunConfig, env: Any) -> Any:

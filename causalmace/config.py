@@ -56,6 +56,8 @@ class RefinerConfig(Strict):
 
 class SchedulerConfig(Strict):
     type: str = "busy_rate"  # a registered scheduler
+    # the scheduler's own settings, checked against the ``options`` model its factory carries (if any)
+    options: dict[str, Any] = Field(default_factory=dict)
 
 
 class PlannerConfig(Strict):
@@ -209,10 +211,12 @@ def blame(layers: list[Layer], loc: list[Any]) -> tuple[str | None, str, str]:
     return file, key, how
 
 
-def validation_error(e: ValidationError, layers: list[Layer], tags: tuple[str, ...] = ()) -> UserError:
-    """Pydantic's first complaint as one line naming the file and key it came from."""
+def validation_error(e: ValidationError, layers: list[Layer], tags: tuple[str, ...] = (),
+                     prefix: tuple[str, ...] = ()) -> UserError:
+    """Pydantic's first complaint as one line naming the file and key it came from (``prefix``: where in
+    the config the validated part sits)."""
     err = e.errors()[0]
-    loc = [x for x in err["loc"] if str(x) not in tags]  # union tags are not keys
+    loc = [*prefix, *(x for x in err["loc"] if str(x) not in tags)]  # union tags are not keys
     bad = err.get("input")
     if [str(x) for x in loc] == ["env_options"] and "think_time" in err["msg"] and isinstance(bad, dict):
         loc, bad = [*loc, "think_time"], bad.get("think_time")
@@ -284,8 +288,36 @@ def load_config(path: str | Path, overrides: list[str] | None = None, method: st
     if cfg.task is None:
         raise UserError("no task given", file=str(path), key="task", expected="--task ID or task: in the config")
     check_kinds(cfg, path, layers)
+    check_scheduler_options(cfg, path, layers)
     check_task(cfg, path, layers)
     return cfg
+
+
+def check_scheduler_options(cfg: RunConfig, path: Path, layers: Any = None) -> None:
+    """``scheduler.options`` are what the scheduler's factory declares (a pydantic model as its ``options``
+    attribute); a scheduler that declares none takes none."""
+    from causalmace import registry
+
+    given = cfg.scheduler.options
+    model = getattr(registry.factory("scheduler", cfg.scheduler.type), "options", None)
+    if model is None:
+        if given:
+            file, key, how = blame(layers(), ["scheduler", "options"]) if layers is not None \
+                else (str(path), "scheduler.options", "")
+            raise UserError(f"scheduler {clip(cfg.scheduler.type)} takes no options{how}", file=file, key=key,
+                            expected="no scheduler.options for this scheduler")
+        return
+    try:
+        model.model_validate(given)
+    except ValidationError as e:
+        err = validation_error(e, layers() if layers is not None else [(str(path), "", {})],
+                               prefix=("scheduler", "options"))
+        first = e.errors()[0]
+        if first["type"] == "extra_forbidden" and layers is not None:  # name the options there are
+            file, key, how = blame(layers(), ["scheduler", "options", *first["loc"]])
+            err = UserError(f"unknown option for scheduler {clip(cfg.scheduler.type)}{how}", file=file, key=key,
+                            expected="one of " + ", ".join(model.model_fields))
+        raise err from None
 
 
 def check_task(cfg: RunConfig, path: Path, layers: Any = None) -> None:

@@ -10,9 +10,9 @@ proven optimum:
   by the same factor for every kind (a craft takes about 3.3 times its estimate, a smelt 1.7). During the
   episode each kind's durations are then scaled by what that kind has really taken so far (a kind not
   seen yet by the ratio of all kinds seen).
-* **Where agents stand.** Ready subtasks whose ranks are within ``TIE`` of the longest count as
+* **Where agents stand.** Ready subtasks whose ranks are within ``tie`` of the longest count as
   equally urgent; they go to the free agents (this one and teammates whose turn comes within
-  ``HOLD_S``) so that the last to finish is done soonest, then all are (HEFT's earliest-finish choice
+  ``hold_s``) so that the last to finish is done soonest, then all are (HEFT's earliest-finish choice
   of processor, where walking is what tells free agents apart). How long an agent would take is tried
   in a copy of the world from where it stands (walls and doors included), else taken as the straight
   distance to where the subtask starts. Less urgent subtasks go, by rank, to the nearest free agent
@@ -43,6 +43,9 @@ pilot method over this list schedule) and takes the one whose play-out ends firs
 uncertain as they are here it did not beat the rank rule, and the DFS production lines of
 :mod:`causalmace.scheduler` as a tie-break changed nothing, so neither is used (both measured with
 ``experiments/optimal.py``).
+
+Each of these parts is an option (:class:`MeasuredRankOptions`, ``scheduler.options`` in a run config),
+so that an ablation switches one off from the command line.
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from causalmace import dag, registry
 from causalmace.envs.protocol import Capability, has
 from causalmace.execute import Turns
@@ -62,18 +67,25 @@ from causalmace.graph import Subtask, TaskGraph
 
 # where an agent goes first for a subtask: a station comes only after the inputs are taken from the depot
 LOCATION_KEYS = ("pos", "source", "fetch_from", "positions", "blocks", "depot")
-TIE = 0.01  # ranks (or play-outs) within 1 % of the best count as equal
-LOOKAHEAD = False
-TRIAL = True
-MATCH = True
-TRY_PAIRS = True
-HOLD_S = 0.5  # a teammate whose turn comes this soon counts as free now
-STANDBY = True  # idle agents left behind walk toward the next work
-BEHIND = 2.0  # ... when teammates stand at least this much nearer to it (blocks)
-KEEP_FREE = True  # an agent stays free for more urgent work about to be ready that no teammate could take
-SKIP_FAILING = True  # the most urgent work every free agent is refused at once in a copy waits
-WAVE = True  # ... all but as many teammates as the work ready at the same time needs besides this one
-PAIR_MAX = 5  # up to this many free agents and equally urgent subtasks, every pairing is tried
+
+
+class MeasuredRankOptions(BaseModel):
+    """The scheduler's parts, each of which an ablation may switch off (``scheduler.options`` in a config,
+    e.g. ``--set scheduler.options.standby=false``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    trial: bool = True  # durations first tried in a copy of the world, else the planner's estimates
+    match: bool = True  # equally urgent work goes to the free agents so that the last one finishes soonest
+    try_pairs: bool = True  # ... each agent's time tried in a copy from where it stands, else straight distance
+    skip_failing: bool = True  # the most urgent work every free agent is refused at once in a copy waits
+    keep_free: bool = True  # an agent stays free for more urgent work about to be ready that no teammate could take
+    standby: bool = True  # idle agents left behind walk toward the next work
+    wave: bool = True  # ... all but as many teammates as the work ready at the same time needs besides this one
+    lookahead: bool = False  # play the rest out on paper for each ready subtask (the pilot method)
+    tie: float = Field(0.01, ge=0.0, le=1.0)  # ranks (or play-outs) within this fraction of the best count as equal
+    hold_s: float = Field(0.5, ge=0.0, le=3600.0)  # a teammate whose turn comes this soon counts as free now
+    behind: float = Field(2.0, ge=0.0, le=10_000.0)  # standby: teammates at least this much nearer (blocks)
+    pair_max: int = Field(5, ge=1, le=7)  # up to this many free agents and urgent subtasks, every pairing is tried
 
 
 def location(st: Subtask) -> tuple[float, ...] | None:
@@ -115,11 +127,7 @@ def trial_durations(env: Any, graph: TaskGraph) -> dict[str, float]:
 class MeasuredRankScheduler:
     graph: TaskGraph
     env: Any = None
-    lookahead: bool = LOOKAHEAD
-    trial: bool = TRIAL
-    match: bool = MATCH
-    try_pairs: bool = TRY_PAIRS
-    standby_walks: bool = STANDBY
+    opts: MeasuredRankOptions = field(default_factory=MeasuredRankOptions)
     prior: dict[str, float] | None = None  # subtask -> seconds it took in a copy of the world
     ratio: dict[str, list[float]] = field(default_factory=dict)  # kind -> measured / estimated
     started: dict[str, tuple[str, float]] = field(default_factory=dict)  # agent -> (subtask, clock at start)
@@ -139,7 +147,7 @@ class MeasuredRankScheduler:
     def _base(self, sid: str) -> float:
         """What a subtask should take before this episode says otherwise: its time in a copy, else the estimate."""
         if self.prior is None:
-            self.prior = trial_durations(self.env, self.graph) if self.trial else {}
+            self.prior = trial_durations(self.env, self.graph) if self.opts.trial else {}
         return self.prior.get(sid) or max(self.graph.subtask(sid).est_duration, 1e-3)
 
     def _durations(self) -> dict[str, float]:
@@ -209,11 +217,11 @@ class MeasuredRankScheduler:
         return math.dist(here, at) if here is not None and at is not None else 0.0
 
     def _free_now(self, agent: str, now: float) -> list[str]:
-        """``agent`` and the teammates with nothing in hand whose turn comes within ``HOLD_S``."""
+        """``agent`` and the teammates with nothing in hand whose turn comes within ``hold_s``."""
         if self.env is None:
             return [agent]
         return [agent] + [a for a in self.env.agents
-                          if a != agent and a not in self.started and self._clock(a) <= now + HOLD_S]
+                          if a != agent and a not in self.started and self._clock(a) <= now + self.opts.hold_s]
 
     def assign(self, agent: str, ready: Set[str]) -> str | None:
         if not ready:
@@ -225,16 +233,16 @@ class MeasuredRankScheduler:
         rank = self._ranks(d)
         now = self._clock(agent)
         ready = self._doable(agent, ready, rank, now)
-        if self.lookahead and len(ready) > 1:
+        if self.opts.lookahead and len(ready) > 1:
             ends = {s: self._playout(agent, s, now, d, rank) for s in ready}
             best = min(ends.values())
-            key = {s: (0, 0.0) if ends[s] <= best * (1 + TIE) + 1e-9 else (1, ends[s]) for s in ready}
+            key = {s: (0, 0.0) if ends[s] <= best * (1 + self.opts.tie) + 1e-9 else (1, ends[s]) for s in ready}
         else:
             longest = max(rank[s] for s in ready)
-            key = {s: (0, 0.0) if rank[s] >= longest * (1 - TIE) else (1, -rank[s]) for s in ready}
+            key = {s: (0, 0.0) if rank[s] >= longest * (1 - self.opts.tie) else (1, -rank[s]) for s in ready}
         order = sorted(ready, key=lambda s: (key[s], self._distance(agent, s), -rank[s], s))
         sid = order[0]
-        if self.match:  # the most urgent work goes to whoever free stands nearest it, as HEFT's earliest finish
+        if self.opts.match:  # the most urgent work goes to whoever free stands nearest it, as HEFT's earliest finish
             free = self._free_now(agent, now)
             top = [s for s in order if key[s][0] == 0]
             pairs = self._pairs(free, top)
@@ -258,14 +266,14 @@ class MeasuredRankScheduler:
         until one is not: such a try costs its agent a decision and a pause for nothing. A try that fails
         later in the copy may still succeed with the team at work, so it stays. All of them if none can
         be started."""
-        if not (SKIP_FAILING and self.match and self.try_pairs and self.env is not None
+        if not (self.opts.skip_failing and self.opts.match and self.opts.try_pairs and self.env is not None
                 and has(self.env, Capability.FORK)):
             return ready
         free = self._free_now(agent, now)
         left = set(ready)
         while left:
             longest = max(rank[s] for s in left)
-            top = sorted(s for s in left if rank[s] >= longest * (1 - TIE))
+            top = sorted(s for s in left if rank[s] >= longest * (1 - self.opts.tie))
             failing = {s for s in top if all(not math.isfinite(self._cost(a, s)) and (a, s) in self._refused
                                              for a in free)}
             if len(failing) < len(top):
@@ -282,7 +290,7 @@ class MeasuredRankScheduler:
         n = min(len(free), len(top))
         if n == 0:
             return {}
-        if len(free) <= PAIR_MAX and len(top) <= PAIR_MAX:
+        if len(free) <= self.opts.pair_max and len(top) <= self.opts.pair_max:
             best: tuple[float, float, int] | None = None
             chosen: dict[str, str] = {}
             for agents in itertools.permutations(free, n):
@@ -303,7 +311,7 @@ class MeasuredRankScheduler:
     def _cost(self, agent: str, sid: str) -> float:
         """Seconds ``agent`` would take for ``sid`` from where it stands, tried in a copy of the world where
         it can be copied (walls and doors included), else the straight distance to where ``sid`` starts."""
-        if not (self.try_pairs and self.env is not None and has(self.env, Capability.FORK)):
+        if not (self.opts.try_pairs and self.env is not None and has(self.env, Capability.FORK)):
             return self._distance(agent, sid)
         if (agent, sid) not in self._tried:
             name = getattr(self.env, "default_agent", None)
@@ -322,7 +330,7 @@ class MeasuredRankScheduler:
     def _needed_soon(self, agent: str, sid: str, now: float, d: dict[str, float], rank: dict[str, float]) -> bool:
         """Whether starting ``sid`` now would leave more urgent work, due to become ready before ``sid``
         would end, without a teammate free to take it."""
-        if not KEEP_FREE or self.env is None or not any(a != agent for a in self.started):
+        if not self.opts.keep_free or self.env is None or not any(a != agent for a in self.started):
             return False
         end = now + d[sid]
         g = self.graph.g
@@ -331,10 +339,10 @@ class MeasuredRankScheduler:
         free_at = [max(now, self.started[a][1] + d[self.started[a][0]]) if a in self.started else self._clock(a)
                    for a in self.env.agents if a != agent]
         for i, (t, n) in enumerate(due, 1):
-            if sum(f <= t + HOLD_S for f in free_at) < i:
+            if sum(f <= t + self.opts.hold_s for f in free_at) < i:
                 # waiting pays only if ``sid`` can still start late enough not to become the longest path:
                 # by a teammate free after ``t``, or by this agent once it has done ``n``
-                later = min([f for f in free_at if f > t + HOLD_S] + [t + d[n]])
+                later = min([f for f in free_at if f > t + self.opts.hold_s] + [t + d[n]])
                 return later + rank[sid] <= t + rank[n] + 1e-9
         return False
 
@@ -362,14 +370,14 @@ class MeasuredRankScheduler:
         """Where ``agent``, with nothing to do now, should walk, and how (``approach`` is the env's).
 
         Toward the work not ready yet that should become ready soonest (the more urgent first, then the
-        nearer) that no teammate heads for, when every teammate stands at least ``BEHIND`` nearer to it:
+        nearer) that no teammate heads for, when every teammate stands at least ``behind`` nearer to it:
         the one left behind catches up, the others stay ready for what comes next. When k subtasks
         become ready together, k agents will be needed there, so it is enough that all but k - 1
         teammates (and at least one) stand that much nearer: a room with four plates calls the whole
         team of four, and the two left behind both walk. Only as far as it gets before anything should
         become ready, so that the walk never keeps it from new work.
         """
-        if not self.standby_walks:
+        if not self.opts.standby:
             return None
         self._aims.pop(agent, None)
         if not self.started:
@@ -389,8 +397,8 @@ class MeasuredRankScheduler:
         for sid in sorted((n for n in later if n not in aimed),
                           key=lambda s: (round(later[s], 3), -rank[s], self._distance(agent, s), s)):
             mine = self._distance(agent, sid)
-            nearer = sum(self._distance(a, sid) + BEHIND <= mine for a in others)
-            needed = len(others) + 1 - wave[round(later[sid], 3)] if WAVE else len(others)
+            nearer = sum(self._distance(a, sid) + self.opts.behind <= mine for a in others)
+            needed = len(others) + 1 - wave[round(later[sid], 3)] if self.opts.wave else len(others)
             if nearer < max(1, needed):
                 continue
             how = approach(sid, by)
@@ -414,7 +422,9 @@ class MeasuredRankScheduler:
             self.ratio.setdefault(self.graph.subtask(subtask).kind, []).append(took / self._base(subtask))
 
 
-def make_measured_rank(*, graph: TaskGraph, agents: list[str], llm: Any = None, env: Any = None
-                       ) -> MeasuredRankScheduler:
-    return MeasuredRankScheduler(graph, env, lookahead=LOOKAHEAD, trial=TRIAL, match=MATCH,
-                                 try_pairs=TRY_PAIRS, standby_walks=STANDBY)
+def make_measured_rank(*, graph: TaskGraph, agents: list[str], llm: Any = None, env: Any = None,
+                       **options: Any) -> MeasuredRankScheduler:
+    return MeasuredRankScheduler(graph, env, MeasuredRankOptions(**options))
+
+
+make_measured_rank.options = MeasuredRankOptions  # type: ignore[attr-defined]  # load_config checks them

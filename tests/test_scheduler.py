@@ -2,10 +2,8 @@ import copy
 import math
 from typing import Any
 
-import pytest
-
 from causalmace.graph import Subtask, TaskGraph
-from causalmace.measured_rank import MeasuredRankScheduler, trial_durations
+from causalmace.measured_rank import MeasuredRankOptions, MeasuredRankScheduler, trial_durations
 from causalmace.scheduler import BusyRateScheduler, production_lines
 
 
@@ -162,7 +160,8 @@ def test_who_is_better_placed_is_tried_in_a_copy_of_the_world() -> None:
     took = s._cost("Alice", first)
     assert 0 < took < math.inf and took >= plan.subtask(first).est_duration
     assert (env.state.agents, env.state.blocks, env.state.containers) == before  # tried in a copy
-    assert MeasuredRankScheduler(plan, env, try_pairs=False)._cost("Alice", first) == s._distance("Alice", first)
+    straight = MeasuredRankScheduler(plan, env, MeasuredRankOptions(try_pairs=False))
+    assert straight._cost("Alice", first) == s._distance("Alice", first)
 
 
 def test_an_agent_stays_free_for_urgent_work_no_teammate_could_take() -> None:
@@ -203,25 +202,24 @@ def test_an_agent_does_not_wait_when_what_it_leaves_would_become_the_longest_pat
     assert s.assign("Alice", {"bowl"}) == "bowl"
 
 
-def test_work_every_free_agent_would_be_refused_at_once_is_not_tried(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_work_every_free_agent_would_be_refused_at_once_is_not_tried() -> None:
     """escape_4r_1, 2 agents: the refiner pruned the edge into room 2's lever, so it counts as ready at the
     start; both players used to try it, be refused (room 0 is shut) and lose a second each."""
     from pathlib import Path
 
-    from causalmace import measured_rank
     from causalmace.config import load_config
     from causalmace.runner import run_episode
 
-    cfg = load_config(Path(__file__).resolve().parent.parent / "configs" / "villagerbench" / "escape.yaml",
-                      ["llm.noise.spurious_edges=0", "llm.noise.missing_edges=0"],
-                      method="causalmace-measured", task="escape_4r_1", agents=2)
+    def cfg(*sets: str) -> Any:
+        return load_config(Path(__file__).resolve().parent.parent / "configs" / "villagerbench" / "escape.yaml",
+                           ["llm.noise.spurious_edges=0", "llm.noise.missing_edges=0", *sets],
+                           method="causalmace-measured", task="escape_4r_1", agents=2)
 
     def refused_at_start(ep: Any) -> list[str]:
         return [e["subtask"] for e in ep.trace.events if e["type"] == "subtask" and e["status"] == "failed"
                 and e["t"] == 0.0]
 
-    ep = run_episode(cfg)
-    monkeypatch.setattr(measured_rank, "SKIP_FAILING", False)
-    before = run_episode(cfg)
+    ep = run_episode(cfg())
+    before = run_episode(cfg("scheduler.options.skip_failing=false"))
     assert refused_at_start(before) and not refused_at_start(ep)
     assert ep.result["completed"] and ep.result["makespan_s"] < before.result["makespan_s"] - 1.0

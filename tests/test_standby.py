@@ -12,9 +12,6 @@ import math
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from causalmace import measured_rank
 from causalmace.config import load_config
 from causalmace.envs.blocks import actions as A
 from causalmace.envs.blocks.judger import REACH
@@ -25,8 +22,8 @@ from causalmace.runner import run_episode
 CONFIGS = Path(__file__).resolve().parent.parent / "configs" / "villagerbench"
 
 
-def _episode(suite: str, task: str, agents: int, method: str) -> Any:
-    cfg = load_config(CONFIGS / f"{suite}.yaml", ["llm.noise.spurious_edges=0", "llm.noise.missing_edges=0"],
+def _episode(suite: str, task: str, agents: int, method: str, *sets: str) -> Any:
+    cfg = load_config(CONFIGS / f"{suite}.yaml", ["llm.noise.spurious_edges=0", "llm.noise.missing_edges=0", *sets],
                       method=method, task=task, agents=agents)
     return run_episode(cfg)
 
@@ -118,25 +115,23 @@ def test_an_agent_never_waits_where_work_still_to_do_builds() -> None:
             assert (walk.x, walk.y, walk.z) not in clear
 
 
-def test_standing_by_shortens_the_run_it_was_made_for(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_standing_by_shortens_the_run_it_was_made_for() -> None:
     """escape_4r_1, 3 agents: the agent left on room 0's plate used to walk from there to room 2 once it
     opened (17.1 s against 15.4 s for busy-rate); standing by, it follows the team."""
     ep = _episode("escape", "escape_4r_1", 3, "causalmace-measured")
     walks = [e for e in ep.trace.events if e["type"] == "standby"]
     assert walks and all(e["ok"] and e["until"] > e["t"] for e in walks)
-    monkeypatch.setattr(measured_rank, "STANDBY", False)
-    without = _episode("escape", "escape_4r_1", 3, "causalmace-measured")
+    without = _episode("escape", "escape_4r_1", 3, "causalmace-measured", "scheduler.options.standby=false")
     assert not [e for e in without.trace.events if e["type"] == "standby"]
     assert ep.result["completed"] and without.result["completed"]
     assert ep.result["makespan_s"] < without.result["makespan_s"] - 1.0
 
 
-def test_when_the_next_room_needs_the_whole_team_the_ones_behind_catch_up(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_when_the_next_room_needs_the_whole_team_the_ones_behind_catch_up() -> None:
     """escape_4r_2, 4 agents: room 1 has four plates, so everyone is needed there, not only the one farthest
     away; the player left on room 0's plate used to be carried onto a ledge when the room opened."""
     ep = _episode("escape", "escape_4r_2", 4, "causalmace-measured")
-    monkeypatch.setattr(measured_rank, "WAVE", False)
-    before = _episode("escape", "escape_4r_2", 4, "causalmace-measured")
+    before = _episode("escape", "escape_4r_2", 4, "causalmace-measured", "scheduler.options.wave=false")
     assert ep.result["completed"] and before.result["completed"]
     assert ep.result["makespan_s"] < before.result["makespan_s"] - 1.0
 
