@@ -90,6 +90,9 @@ class LimitsConfig(Strict):
     stop_at_t_max: bool = True
     # once every subtask is settled with the goal unmet: times the planner is asked for the work it lacked
     goal_checks: int = Field(1, ge=0, le=10)
+    # end the run at the first subtask done with the env scoring the goal complete, work left or not (off:
+    # every planned subtask is settled first, as the studies in the README run)
+    stop_at_goal: bool = False
 
 
 class RunConfig(Strict):

@@ -63,7 +63,8 @@ class EpisodeLoop:
         self.current = {a: None for a in self.env.agents}
 
     def run(self) -> str:
-        """Run until every subtask is settled or a limit is hit; returns why it stopped.
+        """Run until every subtask is settled, a limit is hit or (``limits.stop_at_goal``) a subtask done
+        finds the goal met; returns why it stopped.
 
         Once all is settled with the goal unmet, ``goal_check`` may add the work the plan lacked
         (at most ``limits.goal_checks`` times); abandoned subtasks then get a fresh budget. A deadlock
@@ -96,6 +97,8 @@ class EpisodeLoop:
                             break
                         continue
                 self._step(agent, sid)
+                if self.stopped == "goal":
+                    break
             except WorkerLost as err:
                 self._lose(agent, self.current[agent] or sid, err)
 
@@ -280,6 +283,9 @@ class EpisodeLoop:
             self.ways.clear()
             self.trace.emit("subtask", env.clock(agent), agent=agent, subtask=sid, status="done")
             self._replan(agent, sid, out)
+            if (self.cfg.limits.stop_at_goal and len(self.done) + len(self.abandoned) < len(graph)
+                    and env.score().completed):
+                self.stopped = "goal"
             return
         facts = self.ways.facts(sid, agent, out.facts, env.agents)  # a closed way: others try before repair
         added = repair(graph, sid, facts) if self.cfg.planner.use_edges else []
