@@ -33,8 +33,8 @@ def test_players_do_not_go_on_trying_after_the_last_room_opened() -> None:
 
 
 def test_a_finished_build_is_not_spoilt_by_work_the_noisy_plan_left_for_after() -> None:
-    """task_89 with critical-path at edge noise 0.3: the plan lacks the edges from two scaffolds to
-    clear_scaffold, so they are put up after it, and the finished build ends with a view hit rate of 0.93."""
+    """task_89 with critical-path at edge noise 0.3: scaffolds whose edges the plan lacks go up after
+    clear_scaffold and stay, and the finished build ends with a view hit rate of 0.93."""
     off = result("construction", "task_89", 3, method="critical-path")
     on = result("construction", "task_89", 3, "limits.stop_at_goal=true", method="critical-path")
     assert not off["completed"] and off["score"]["view_hit_rate"] < 1.0
