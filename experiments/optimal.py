@@ -1,7 +1,7 @@
 """How far each scheduler is from the optimal schedule, proven with CP-SAT.
 
     pip install -e ".[optimal]"        # the solver; not needed by anything else
-    python3 experiments/optimal.py [--agents 2,3,4] [--per-suite 4] [--limit-s 10]
+    python3 experiments/optimal.py [--agents 2,3,4] [--per-suite 4] [--limit-s 10] [--ablate all]
 
 For each suite and team size it picks ``--per-suite`` tasks spread over the graph sizes where the team
 has something to schedule (at least two subtasks per agent, largest first, then evenly down the list),
@@ -15,6 +15,8 @@ and the worst instance of the new scheduler against the busy-rate rule (by makes
 makespan). Last, the same against the free optimum, which may move every subtask, also an agent's
 first one, measured from where it started (often next to the depot), to where its agent would have
 come from elsewhere, so that it may give two such short durations to one agent, which no team could do.
+With ``--ablate``, measured-rank runs again on the proven instances with each named part switched off
+in turn (``scheduler.options``), and a table says what each part buys.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from causalmace import registry
 from causalmace.config import load_config
+from causalmace.measured_rank import MeasuredRankOptions
 from causalmace.optimum import Bound, makespan, makespan_bound
 from causalmace.runner import run_episode
 
@@ -53,11 +57,11 @@ def pick(env_id: str, agents: int, n: int) -> list[tuple[str, int]]:
     return [(sizes[round(i * step)][1], sizes[round(i * step)][0]) for i in range(n)]
 
 
-def measure(suite: str, task: str, agents: int, method: str, limit_s: float
+def measure(suite: str, task: str, agents: int, method: str, limit_s: float, sets: Sequence[str] = ()
             ) -> tuple[float, Bound, bool, Bound | None]:
     """Makespan, OPT, whether the run completed, and the free OPT (where OPT was proven)."""
     cfg = load_config(ROOT / "configs" / "villagerbench" / f"{suite}.yaml",
-                      ["llm.noise.spurious_edges=0", "llm.noise.missing_edges=0"],
+                      ["llm.noise.spurious_edges=0", "llm.noise.missing_edges=0", *sets],
                       method=method, task=task, agents=agents)
     ep = run_episode(cfg)
     bound = makespan_bound(ep.trace.events, ep.graph.edges(), agents, limit_s)
@@ -71,7 +75,10 @@ def main() -> None:
     ap.add_argument("--agents", default="2,3,4")
     ap.add_argument("--per-suite", type=int, default=4, help="tasks per suite and team size")
     ap.add_argument("--limit-s", type=float, default=10.0, help="CP-SAT's time per instance and scheduler")
+    ap.add_argument("--ablate", default="", help="measured-rank's parts to switch off one at a time, comma-separated "
+                    "(boolean fields of MeasuredRankOptions, e.g. standby,keep_free; 'all': every one on by default)")
     args = ap.parse_args()
+    ablate = ablations(args.ablate)
     t0 = time.perf_counter()
     rows: list[dict[str, Any]] = []
     head = "| suite | task | agents | subtasks | " + " | ".join(f"{m} makespan / OPT" for m in METHODS) + " |"
@@ -104,6 +111,47 @@ def main() -> None:
         print(f"Against the free optimum (the work begun at time 0 may move too, with the duration it had from "
               f"where its agent started), {len(free)} instances proven:")
         summary(free, 3)
+    if ablate and proven:
+        ablation_table(proven, ablate, args.limit_s)
+
+
+def ablations(spec: str) -> list[str]:
+    """The boolean options of measured-rank named in ``spec`` (``all``: those on by default)."""
+    on = [k for k, f in MeasuredRankOptions.model_fields.items() if f.default is True]
+    names = on if spec == "all" else [x for x in spec.split(",") if x]
+    bad = [x for x in names if x not in on]
+    if bad:
+        raise SystemExit(f"optimal.py: --ablate {','.join(bad)}: not a part that is on by default "
+                         f"(expected some of {', '.join(on)})")
+    return names
+
+
+def ablation_table(rows: list[dict[str, Any]], names: list[str], limit_s: float) -> None:
+    """Measured-rank with each part off in turn, on the instances proven above: what each part buys."""
+    print()
+    print("What each part of measured-rank buys (each switched off in turn, on the same instances; OPT from "
+          "each run's own trace, with the work begun at time 0 kept there):")
+    print()
+    print("| measured-rank | instances proven | mean makespan / OPT | max | within 3 % | worst against busy-rate "
+          "| mean makespan (s) |")
+    print("|---|---|---|---|---|---|---|")
+
+    def line(label: str, runs: list[tuple[dict[str, Any], tuple[float, Bound, bool, Bound | None]]]) -> None:
+        ok = [(r, m) for r, m in runs if m[1].proven and m[1].opt > 0 and m[2]]
+        vals = [m[0] / m[1].opt for _, m in ok]
+        if not vals:
+            print(f"| {label} | 0 | – | – | – | – | – |")
+            return
+        worst = max(m[0] / m[1].opt - r[BASE][0] / r[BASE][1].opt for r, m in ok)
+        print(f"| {label} | {len(ok)} | {statistics.mean(vals):.3f} | {max(vals):.3f} | "
+              f"{sum(v <= 1.03 for v in vals)}/{len(vals)} | {worst:+.3f} | "
+              f"{statistics.mean(m[0] for _, m in ok):.1f} |", flush=True)
+
+    line("all parts on", [(r, r[NEW]) for r in rows])
+    for name in names:
+        runs = [(r, measure(r["suite"], r["task"], r["agents"], METHODS[NEW], limit_s,
+                            [f"scheduler.options.{name}=false"])) for r in rows]
+        line(f"without `{name}`", runs)
 
 
 def summary(rows: list[dict[str, Any]], which: int) -> None:
