@@ -39,13 +39,12 @@ proven optimum:
   agent busy walking when the work came up, or standing in a cell a teammate had to build in).
 
 ``lookahead`` (off by default) plays the rest of the episode out on paper for each ready subtask (the
-pilot method over this list schedule) and takes the one whose play-out ends first; with durations as
-uncertain as they are here it did not beat the rank rule, and the DFS production lines of
-:mod:`causalmace.scheduler` as a tie-break changed nothing, so neither is used (both measured with
-``experiments/optimal.py``).
+pilot method over this list schedule) and takes the one whose play-out ends first; ``lines`` (off by
+default) puts the agent's own DFS production line of :mod:`causalmace.scheduler` first among equally
+urgent work. Neither beat the rank rule (``experiments/optimal.py --ablate lookahead,lines``).
 
 Each of these parts is an option (:class:`MeasuredRankOptions`, ``scheduler.options`` in a run config),
-so that an ablation switches one off from the command line.
+so that an ablation switches one on or off from the command line.
 """
 
 from __future__ import annotations
@@ -64,6 +63,7 @@ from causalmace import dag, registry
 from causalmace.envs.protocol import Capability, has
 from causalmace.execute import Turns
 from causalmace.graph import Subtask, TaskGraph
+from causalmace.scheduler import production_lines
 
 # where an agent goes first for a subtask: a station comes only after the inputs are taken from the depot
 LOCATION_KEYS = ("pos", "source", "fetch_from", "positions", "blocks", "depot")
@@ -82,6 +82,7 @@ class MeasuredRankOptions(BaseModel):
     standby: bool = True  # idle agents left behind walk toward the next work
     wave: bool = True  # ... all but as many teammates as the work ready at the same time needs besides this one
     lookahead: bool = False  # play the rest out on paper for each ready subtask (the pilot method)
+    lines: bool = False  # among equally urgent work, the agent's own DFS production line first (busy-rate's)
     tie: float = Field(0.01, ge=0.0, le=1.0)  # ranks (or play-outs) within this fraction of the best count as equal
     hold_s: float = Field(0.5, ge=0.0, le=3600.0)  # a teammate whose turn comes this soon counts as free now
     behind: float = Field(2.0, ge=0.0, le=10_000.0)  # standby: teammates at least this much nearer (blocks)
@@ -136,6 +137,8 @@ class MeasuredRankScheduler:
     _tried: dict[tuple[str, str], float] = field(default_factory=dict)  # (agent, subtask) -> seconds, this decision
     _refused: set[tuple[str, str]] = field(default_factory=set)  # (agent, subtask) refused at once in a copy
     _aims: dict[str, str] = field(default_factory=dict)  # idle agent -> the subtask it walks toward
+    _last: dict[str, str] = field(default_factory=dict)  # agent -> the subtask it took last
+    _line: dict[str, int] = field(default_factory=dict)  # subtask -> its DFS production line (``lines``)
 
     # ---- durations ------------------------------------------------------------------------
     def _scale(self) -> dict[str, float]:
@@ -240,7 +243,7 @@ class MeasuredRankScheduler:
         else:
             longest = max(rank[s] for s in ready)
             key = {s: (0, 0.0) if rank[s] >= longest * (1 - self.opts.tie) else (1, -rank[s]) for s in ready}
-        order = sorted(ready, key=lambda s: (key[s], self._distance(agent, s), -rank[s], s))
+        order = sorted(ready, key=lambda s: (key[s], self._off_line(agent, s), self._distance(agent, s), -rank[s], s))
         sid = order[0]
         if self.opts.match:  # the most urgent work goes to whoever free stands nearest it, as HEFT's earliest finish
             free = self._free_now(agent, now)
@@ -259,6 +262,14 @@ class MeasuredRankScheduler:
             if any(a != agent for a in self.started):
                 return None
         return self._take(agent, sid, now, d, rank)
+
+    def _off_line(self, agent: str, sid: str) -> int:
+        """0 for work on the production line of what ``agent`` did last (with ``lines``), else 1."""
+        if not self.opts.lines or agent not in self._last:
+            return 0
+        if sid not in self._line or self._last[agent] not in self._line:  # the graph grew: split it again
+            self._line = {n: i for i, line in enumerate(production_lines(self.graph)) for n in line}
+        return int(self._line.get(sid) != self._line.get(self._last[agent]))
 
     def _doable(self, agent: str, ready: Set[str], rank: dict[str, float], now: float) -> Set[str]:
         """The ready subtasks, less the most urgent ones whose first step every free agent is refused when
@@ -291,19 +302,20 @@ class MeasuredRankScheduler:
         if n == 0:
             return {}
         if len(free) <= self.opts.pair_max and len(top) <= self.opts.pair_max:
-            best: tuple[float, float, int] | None = None
+            best: tuple[int, float, float, int] | None = None
             chosen: dict[str, str] = {}
             for agents in itertools.permutations(free, n):
                 for subs in itertools.combinations(top, n):
                     dist = [self._cost(a, s) for a, s in zip(agents, subs, strict=True)]
-                    cost = (max(dist), sum(dist), -len([a for a in agents if a == free[0]]))
+                    off = sum(self._off_line(a, s) for a, s in zip(agents, subs, strict=True))
+                    cost = (off, max(dist), sum(dist), -len([a for a in agents if a == free[0]]))
                     if best is None or cost < best:
                         best, chosen = cost, dict(zip(agents, subs, strict=True))
             return chosen
         out: dict[str, str] = {}
         left = list(free)
         for s in top[:n]:
-            who = min(left, key=lambda a: (self._distance(a, s), a != free[0], a))
+            who = min(left, key=lambda a: (self._off_line(a, s), self._distance(a, s), a != free[0], a))
             out[who] = s
             left.remove(who)
         return out
@@ -350,6 +362,7 @@ class MeasuredRankScheduler:
         if self._needed_soon(agent, sid, now, d, rank):
             return None
         self.started[agent] = (sid, now)
+        self._last[agent] = sid
         self._aims.pop(agent, None)
         return sid
 

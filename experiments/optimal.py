@@ -15,8 +15,9 @@ and the worst instance of the new scheduler against the busy-rate rule (by makes
 makespan). Last, the same against the free optimum, which may move every subtask, also an agent's
 first one, measured from where it started (often next to the depot), to where its agent would have
 come from elsewhere, so that it may give two such short durations to one agent, which no team could do.
-With ``--ablate``, measured-rank runs again on the proven instances with each named part switched off
-in turn (``scheduler.options``), and a table says what each part buys.
+With ``--ablate``, measured-rank runs again on the proven instances with each named part switched in
+turn (off where it is on by default, on where it is off: ``scheduler.options``), and a table says what
+each part buys.
 """
 
 from __future__ import annotations
@@ -75,8 +76,9 @@ def main() -> None:
     ap.add_argument("--agents", default="2,3,4")
     ap.add_argument("--per-suite", type=int, default=4, help="tasks per suite and team size")
     ap.add_argument("--limit-s", type=float, default=10.0, help="CP-SAT's time per instance and scheduler")
-    ap.add_argument("--ablate", default="", help="measured-rank's parts to switch off one at a time, comma-separated "
-                    "(boolean fields of MeasuredRankOptions, e.g. standby,keep_free; 'all': every one on by default)")
+    ap.add_argument("--ablate", default="", help="measured-rank's parts to switch one at a time, off if on by default "
+                    "and on if off, comma-separated (boolean fields of MeasuredRankOptions, e.g. standby,lines; "
+                    "'all': every one)")
     args = ap.parse_args()
     ablate = ablations(args.ablate)
     t0 = time.perf_counter()
@@ -116,20 +118,20 @@ def main() -> None:
 
 
 def ablations(spec: str) -> list[str]:
-    """The boolean options of measured-rank named in ``spec`` (``all``: those on by default)."""
-    on = [k for k, f in MeasuredRankOptions.model_fields.items() if f.default is True]
-    names = on if spec == "all" else [x for x in spec.split(",") if x]
-    bad = [x for x in names if x not in on]
+    """The boolean options of measured-rank named in ``spec`` (``all``: every one)."""
+    known = [k for k, f in MeasuredRankOptions.model_fields.items() if isinstance(f.default, bool)]
+    names = known if spec == "all" else [x for x in spec.split(",") if x]
+    bad = [x for x in names if x not in known]
     if bad:
-        raise SystemExit(f"optimal.py: --ablate {','.join(bad)}: not a part that is on by default "
-                         f"(expected some of {', '.join(on)})")
+        raise SystemExit(f"optimal.py: --ablate {','.join(bad)}: not a part of measured-rank "
+                         f"(expected some of {', '.join(known)})")
     return names
 
 
 def ablation_table(rows: list[dict[str, Any]], names: list[str], limit_s: float) -> None:
-    """Measured-rank with each part off in turn, on the instances proven above: what each part buys."""
+    """Measured-rank with each part switched in turn, on the instances proven above: what each part buys."""
     print()
-    print("What each part of measured-rank buys (each switched off in turn, on the same instances; OPT from "
+    print("What each part of measured-rank buys (each switched in turn, on the same instances; OPT from "
           "each run's own trace, with the work begun at time 0 kept there):")
     print()
     print("| measured-rank | instances proven | mean makespan / OPT | max | within 3 % | worst against busy-rate "
@@ -147,11 +149,12 @@ def ablation_table(rows: list[dict[str, Any]], names: list[str], limit_s: float)
               f"{sum(v <= 1.03 for v in vals)}/{len(vals)} | {worst:+.3f} | "
               f"{statistics.mean(m[0] for _, m in ok):.1f} |", flush=True)
 
-    line("all parts on", [(r, r[NEW]) for r in rows])
+    line("as shipped", [(r, r[NEW]) for r in rows])
     for name in names:
+        on = MeasuredRankOptions.model_fields[name].default
         runs = [(r, measure(r["suite"], r["task"], r["agents"], METHODS[NEW], limit_s,
-                            [f"scheduler.options.{name}=false"])) for r in rows]
-        line(f"without `{name}`", runs)
+                            [f"scheduler.options.{name}={str(not on).lower()}"])) for r in rows]
+        line(f"{'without' if on else 'with'} `{name}`", runs)
 
 
 def summary(rows: list[dict[str, Any]], which: int) -> None:

@@ -223,3 +223,13 @@ def test_work_every_free_agent_would_be_refused_at_once_is_not_tried() -> None:
     before = run_episode(cfg("scheduler.options.skip_failing=false"))
     assert refused_at_start(before) and not refused_at_start(ep)
     assert ep.result["completed"] and ep.result["makespan_s"] < before.result["makespan_s"] - 1.0
+
+
+def test_with_lines_an_agent_keeps_to_its_production_line_among_equally_urgent_work() -> None:
+    """a1 -> a2 and b alone: after a1, a2 and b are equally urgent; b is nearer, a2 is on a1's DFS line."""
+    g = placed({"a1": (0, 1.0), "a2": (5, 1.0), "b": (1, 1.0)}, [("a1", "a2")])
+    for opts, second in ((MeasuredRankOptions(), "b"), (MeasuredRankOptions(lines=True), "a2")):
+        s = MeasuredRankScheduler(g, Stand({"Alice": (0, 0, 0)}), opts)
+        assert s.assign("Alice", {"a1", "b"}) == "a1"
+        s.finished("Alice", "a1", True)
+        assert s.assign("Alice", {"a2", "b"}) == second
