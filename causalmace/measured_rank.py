@@ -70,8 +70,8 @@ LOCATION_KEYS = ("pos", "source", "fetch_from", "positions", "blocks", "depot")
 
 
 class MeasuredRankOptions(BaseModel):
-    """The scheduler's parts, each of which an ablation may switch off (``scheduler.options`` in a config,
-    e.g. ``--set scheduler.options.standby=false``)."""
+    """The scheduler's parts, each of which an ablation may switch on or off (``scheduler.options`` in a
+    config, e.g. ``--set scheduler.options.standby=false``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     trial: bool = True  # durations first tried in a copy of the world, else the planner's estimates
