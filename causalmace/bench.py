@@ -40,6 +40,8 @@ from causalmace.config import (
     Layer,
     RunConfig,
     apply_override,
+    check_kinds,
+    check_scheduler_options,
     load_mapping,
     merge,
     read_yaml,
@@ -336,10 +338,14 @@ def _layers(bench: BenchConfig, suite: str, method: str) -> list[Layer]:
 
 def _run_config(data: dict[str, Any], bench: BenchConfig, suite: str, method: str) -> dict[str, Any]:
     try:
-        return RunConfig.model_validate(data).model_dump(mode="json")
+        cfg = RunConfig.model_validate(data)
     except ValidationError as e:
         raise validation_error(e, _layers(bench, suite, method), ("symbolic", "openai", "local", "replay",
                                                                   "plugin")) from None
+    layers = lambda: _layers(bench, suite, method)  # noqa: E731 - read again only when a key is wrong
+    check_kinds(cfg, bench.path, layers)  # every kind registered and every scheduler option known, before any job
+    check_scheduler_options(cfg, bench.path, layers)
+    return cfg.model_dump(mode="json")
 
 
 def _check_id(jid: str, bench: BenchConfig, suite: str) -> str:

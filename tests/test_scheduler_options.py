@@ -60,3 +60,23 @@ def test_a_scheduler_without_options_takes_none(capsys: pytest.CaptureFixture[st
     assert e.value.code == 2 and "Traceback" not in err
     assert "key 'scheduler.options'" in err and "'busy_rate' takes no options" in err
     assert not (tmp_path / "run").exists()
+
+
+def test_a_study_checks_every_method_s_scheduler_before_it_runs(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """A method file with a mistyped option, or an unknown scheduler, stops the study before any episode,
+    naming the file and the key (it used to fail every episode, each with a traceback in its error.txt)."""
+    methods = tmp_path / "methods"
+    methods.mkdir()
+    study = tmp_path / "study.yaml"
+    study.write_text(f"methods: [m]\nsuites:\n  escape: {CONFIGS / 'escape.yaml'}\nagents: [2]\nnoise: [0.0]\n"
+                     "seeds: 1\ntasks: 1\njobs: 1\nmethods_dir: methods\n")
+    for body, key in (("scheduler: {type: measured_rank, options: {standbye: false}}", "scheduler.options.standbye"),
+                      ("scheduler: {type: measured_rnak}", "scheduler.type")):
+        (methods / "m.yaml").write_text(f"method: m\n{body}\n")
+        with pytest.raises(SystemExit) as e:
+            main(["bench", str(study), "--out", str(tmp_path / "out")])
+        err = capsys.readouterr().err
+        assert e.value.code == 2 and "Traceback" not in err
+        assert f"{methods / 'm.yaml'}: key '{key}'" in err
+        assert not (tmp_path / "out").exists()
