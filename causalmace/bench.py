@@ -336,15 +336,19 @@ def _layers(bench: BenchConfig, suite: str, method: str) -> list[Layer]:
             (str(suite_path), "", suite_keys)]
 
 
-def _run_config(data: dict[str, Any], bench: BenchConfig, suite: str, method: str) -> dict[str, Any]:
+def _run_config(data: dict[str, Any], bench: BenchConfig, suite: str, method: str,
+                check: bool = False) -> dict[str, Any]:
+    """A job's config, validated; with ``check`` also every kind it names and its scheduler options (once
+    per method and suite: the axes a study sweeps change neither)."""
     try:
         cfg = RunConfig.model_validate(data)
     except ValidationError as e:
         raise validation_error(e, _layers(bench, suite, method), ("symbolic", "openai", "local", "replay",
                                                                   "plugin")) from None
-    layers = lambda: _layers(bench, suite, method)  # noqa: E731 - read again only when a key is wrong
-    check_kinds(cfg, bench.path, layers)  # every kind registered and every scheduler option known, before any job
-    check_scheduler_options(cfg, bench.path, layers)
+    if check:
+        layers = lambda: _layers(bench, suite, method)  # noqa: E731 - read again only when a key is wrong
+        check_kinds(cfg, bench.path, layers)
+        check_scheduler_options(cfg, bench.path, layers)
     return cfg.model_dump(mode="json")
 
 
@@ -375,7 +379,10 @@ def plan_jobs(bench: BenchConfig, **overrides: Any) -> list[Job]:
     for method in _unique(bench.methods):  # count first: a sweep too large to hold is refused, not built
         for suite in bench.suites:
             bases[(method, suite)] = base = method_config(bench, suite, method)[0]
-            env = _run_config(base, bench, suite, method)["env"]
+            given = copy.deepcopy(base)
+            for assignment in bench.set:
+                apply_override(given, assignment)
+            env = _run_config(given, bench, suite, method, check=True)["env"]  # before any job is built
             for agents in _unique(bench.agents):
                 if (env, agents) not in task_cache:
                     ids = [t.id for t in registry.tasks(env, agents=agents)]
