@@ -307,7 +307,7 @@ class MeasuredRankScheduler:
             for agents in itertools.permutations(free, n):
                 for subs in itertools.combinations(top, n):
                     dist = [self._cost(a, s) for a, s in zip(agents, subs, strict=True)]
-                    off = sum(self._off_line(a, s) for a, s in zip(agents, subs, strict=True))
+                    off = sum(self._off_line(a, s) for a, s in zip(agents, subs, strict=True)) if self.opts.lines else 0
                     cost = (off, max(dist), sum(dist), -len([a for a in agents if a == free[0]]))
                     if best is None or cost < best:
                         best, chosen = cost, dict(zip(agents, subs, strict=True))
