@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from causalmace.rules import Pos
+
 from .world import WorldState
 
 Vec = tuple[float, float, float]
@@ -19,6 +21,15 @@ def room_of(state: WorldState, pos: Vec) -> int:
     """The room whose walls enclose ``pos``; outside every room, the one whose row is nearest."""
     inside = state.room_at(pos)
     return inside if inside is not None else state.room_of(pos[2])
+
+
+def passable_exit(cells: tuple[Pos, ...], body_fits: Callable[[Pos], bool]) -> bool:
+    """Some cell of a room's way out lets a player through: feet and head fit there (a trapdoor still
+    shut under open air is no way out)."""
+    for x, y, z in cells:
+        if body_fits((x, y, z)) and (body_fits((x, y + 1, z)) or body_fits((x, y - 1, z))):
+            return True
+    return False
 
 
 def closed_between(state: WorldState, here: Vec, target: Vec, is_open: Callable[[int], bool]) -> int | None:
@@ -41,4 +52,4 @@ def closed_between(state: WorldState, here: Vec, target: Vec, is_open: Callable[
     return next((r for r in order if not is_open(r)), None)
 
 
-__all__ = ["closed_between", "room_of"]
+__all__ = ["closed_between", "passable_exit", "room_of"]

@@ -61,6 +61,17 @@ class Route:
         return self.cells[-1]
 
 
+
+def body_fits(name: str, open_: bool, passable: frozenset[str]) -> bool:
+    """A body fits in a cell holding this block: the one rule of the simulator's walks, which the live
+    Minecraft env also reads its server's blocks by."""
+    if name in AVOID:
+        return False
+    if name.endswith("_trapdoor"):  # shut it lies flat underfoot; open it stands up in the way
+        return not open_
+    return open_ or name in passable or _thin(name)
+
+
 class Grid:
     """What the pathfinder asks of one world state: can a body be here, can it stand here.
 
@@ -99,12 +110,7 @@ class Grid:
             v = True
         else:
             assert isinstance(b, Block)
-            if b.name in AVOID:
-                v = False
-            elif b.name.endswith("_trapdoor"):  # shut it lies flat underfoot; open it stands up in the way
-                v = not b.open
-            else:
-                v = b.open or b.name in self.passable or _thin(b.name)
+            v = body_fits(b.name, b.open, self.passable)
         self._open[c] = v
         return v
 
@@ -503,4 +509,5 @@ class Paths:
         self._cache[key] = r
 
 
-__all__ = ["CLIMBABLE", "MAX_DROP", "Floods", "Grid", "Paths", "Route", "find_approach", "find_route", "heuristic"]
+__all__ = ["CLIMBABLE", "MAX_DROP", "Floods", "Grid", "Paths", "Route", "body_fits", "find_approach", "find_route",
+           "heuristic"]

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from causalmace.envs.craftworld.lanes import closed_between
+from causalmace.envs.craftworld.lanes import closed_between, passable_exit
 from causalmace.envs.craftworld.movement import Grid
 from causalmace.envs.craftworld.world import FINAL_ORDER, Block, TriggerState, Vec
 from causalmace.judger import Refusal, RefusalKind
@@ -265,12 +265,7 @@ def _onward(env: CraftWorldEnv, t: Trigger) -> Pos:
 
 def exit_open(env: CraftWorldEnv, room: int) -> bool:
     """Some cell of the room's way out lets a player through (feet and head)."""
-    grid = Grid(env.state, env.rules)
-    for x, y, z in env.state.rooms[room].exit_cells:
-        if grid.open_cell((x, y, z)) and grid.open_cell((x, y + 1, z)) or (
-                grid.open_cell((x, y - 1, z)) and grid.open_cell((x, y, z))):
-            return True
-    return False
+    return passable_exit(env.state.rooms[room].exit_cells, Grid(env.state, env.rules).open_cell)
 
 
 def way_closed(env: CraftWorldEnv, agent: str, target: Pos) -> Refusal | None:

@@ -31,7 +31,8 @@ from causalmace.envs.blocks.sight import containers_in_reach, controls, steps_sh
 from causalmace.envs.blocks.survey import Survey, survey_text
 from causalmace.envs.blocks.text import rules_text
 from causalmace.envs.craftworld.env import agent_names
-from causalmace.envs.craftworld.lanes import closed_between, room_of
+from causalmace.envs.craftworld.lanes import closed_between, passable_exit, room_of
+from causalmace.envs.craftworld.movement import body_fits
 from causalmace.envs.craftworld.world import ROOM_HALF, WorldState
 from causalmace.envs.protocol import ActionResult, Capability
 from causalmace.judger import Refusal, RefusalKind, Score
@@ -53,7 +54,6 @@ LIMITS = (
     "no walking path (blocks in the air, closed-in cells): the bot is teleported there, or refused "
     "with navigate_fallback: refuse",
     "a block's facing is set by the server after the bot places it (mineflayer cannot choose it)",
-    "escape rooms have no walls: the Judger keeps agents in a room until its exit opens, as in CraftWorld",
 )
 Reference = Callable[[Task, RuleSet, Survey], Any]
 WorldModel = Callable[..., Any]
@@ -372,7 +372,12 @@ class MinecraftEnv:
                        b[0] if b else None, cell, str(r))
 
     def _exit_open(self, room: int) -> bool:
-        return any(not self.solid(c) for c in self.state.rooms[room].exit_cells)
+        """By the simulator's rule, on the live blocks: an open trapdoor stands up in the way."""
+        def fits(pos: Pos) -> bool:
+            b = self.live.block(pos)
+            return b is None or body_fits(b[0], is_true(b[1].get("open")), self.rules.passable)
+
+        return passable_exit(self.state.rooms[room].exit_cells, fits)
 
     # ---- bookkeeping after each action ---------------------------------------------------------------
     def _ready(self, agent: str, action: Action) -> Refusal | None:
