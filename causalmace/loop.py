@@ -52,6 +52,7 @@ class EpisodeLoop:
     free_try: dict[str, int] = field(default_factory=dict)  # sid -> subtasks done at its last free try
     free_tries: int = 0  # failed tries the budget did not charge (a provider was still to come)
     ways: Ways = field(default_factory=Ways)  # subtasks some agents found no way to, and what stopped them
+    looked_again: int = -1  # subtasks done when the shut ways were last looked at again (_look_again)
     had: dict[str, dict[str, int]] = field(default_factory=dict)  # agent -> what it held when it took its subtask
     added_work: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # sid -> (origin, for whom)
     t_act: float = 0.0  # action time (union of work intervals) when last measured
@@ -203,9 +204,25 @@ class EpisodeLoop:
                 return
             self.stopped = "deadlock"
             return
+        if self._look_again():
+            return
         later = [env.clock(a) for a in env.agents if a != agent and env.clock(a) > now]
         until = min(busy) if busy else min(later, default=now)
         env.apply(agent, Wait(seconds=min(MAX_WAIT_S, max(0.05, until - now + 1e-3))))
+
+    def _look_again(self) -> bool:
+        """Everyone at work only holds a place (on a plate until a door opens) and the rest found their way
+        shut: the way may have opened after they were refused (a teammate's lever pulled while they walked).
+        Once per subtask done, the ways are looked at again, uncharged; otherwise all would wait for the
+        holders to give up."""
+        holding = {a for a, s in self.current.items() if s and self.waiting.get(a, 0) >= HOLDING_WAITS}
+        if (not holding or not self.ways.blocked or self.looked_again == len(self.done)
+                or not self.stalled | holding >= set(self.env.agents)):
+            return False
+        self.looked_again = len(self.done)
+        self.ways.clear()
+        self.stalled.clear()
+        return True
 
     def _standby(self, agent: str) -> bool:
         """Walk toward the work the scheduler expects ``agent`` to take, where the scheduler names some (its

@@ -11,10 +11,10 @@ from causalmace.agents.scripted import ScriptedSkillAgent
 from causalmace.config import load_config
 from causalmace.envs.blocks import actions as A
 from causalmace.envs.craftworld.world import Block
-from causalmace.envs.villagerbench.suites import make_construction, make_farming
+from causalmace.envs.villagerbench.suites import make_construction, make_escape, make_farming
 from causalmace.graph import Subtask, TaskGraph
 from causalmace.judger import Refusal, RefusalKind, cell_key
-from causalmace.loop import RETURN, EpisodeLoop
+from causalmace.loop import HOLDING_WAITS, RETURN, EpisodeLoop
 from causalmace.repair import Ways, repair
 from causalmace.runner import run_episode
 from causalmace.scheduler import BusyRateScheduler
@@ -123,3 +123,24 @@ def test_a_failed_subtask_hands_back_what_it_took(tmp_path: Path) -> None:
     while loop.current["Alice"] == RETURN:
         loop._step("Alice", RETURN)
     assert not env.inventory("Alice").get(first) and env.state.containers[chest].items == before
+
+
+def test_a_way_found_shut_is_looked_at_again_once_the_rest_only_hold_their_place() -> None:
+    """Refused on the way out while a teammate's lever was still being pulled, an agent must not sit idle
+    until a teammate who holds a plate for it gives up: a live server's timing made that a 134 s run."""
+    cfg = load_config(ROOT / "configs/villagerbench/escape.yaml", task="escape_2r_0", agents=2)
+    env = make_escape(task="escape_2r_0", agents=2)
+    env.reset(0)
+    graph = env.reference_plan()
+    loop = EpisodeLoop(cfg, env, graph, BusyRateScheduler(graph), LocalWorkers(env.agents), Trace())
+    held, shut = sorted(loop._ready())[:2]
+    loop.current.update(Alice=None, Bob=held)
+    loop.waiting["Bob"] = HOLDING_WAITS  # on its plate, waiting for the room to open
+    closed = [Refusal(RefusalKind.WAY_CLOSED, "the way out of room 0 is closed", group="0")]
+    loop.ways.facts(shut, "Alice", closed, env.agents)
+    now = env.clock("Alice")
+    loop._idle("Alice", now)
+    assert env.clock("Alice") == now and not loop.ways.blocked  # looked at again, not waited
+    loop.ways.facts(shut, "Alice", closed, env.agents)  # refused again, nothing done since
+    loop._idle("Alice", now)
+    assert env.clock("Alice") > now and loop.ways.blocked  # once per subtask done: now it waits
