@@ -148,6 +148,18 @@ def test_episode_through_the_runner_writes_the_same_result(server: Any, tmp_path
     assert set(ep.result) == set(sim)
 
 
+def test_a_door_taken_away_goes_whole_so_split_rooms_open(server: Any, tmp_path: Path) -> None:
+    """The server keeps a door's upper half when its lower half becomes air; the way out stayed shut at head
+    height, and the three players of ``escape_3r_1`` never left the first two rooms."""
+    from causalmace.config import load_config
+    from causalmace.runner import run_episode
+
+    cfg = load_config(ROOT / "configs/minecraft/escape.yaml", task="escape_3r_1", agents=3)
+    cfg.env_options.update(server=server, origin=(next(_origins) * 200, 0))
+    result = run_episode(cfg, tmp_path).result
+    assert result["completed"] and result["completion"] == 1.0
+
+
 def test_creatures_are_refused_with_the_reason(make: Callable[..., Any]) -> None:
     env = make("farming", "cake_12", agents=1)  # milk comes from cows
     env.reset(0)

@@ -501,9 +501,18 @@ class MinecraftEnv:
         live.clear_cache()
 
     def _set(self, pos: Pos, name: str) -> None:
-        self.live.setblock(pos, name)
+        """Set one cell; a door taken away goes whole: the server leaves its upper half standing otherwise,
+        where the simulator, whose doors are one block, has air."""
+        live = self.live
+        was = live.block(pos) if name == "air" else None
+        live.setblock(pos, name)
         if name == "air":
             self._known.pop(pos, None)
+            top = (pos[0], pos[1] + 1, pos[2])
+            above = live.block(top) if was is not None and self.rules.interactive.get(was[0]) == "door" else None
+            if above is not None and above[0] == was[0] and above[1].get("half") == "upper":
+                live.setblock(top, "air")
+                self._known.pop(top, None)
         else:
             self._known[pos] = name
 
