@@ -24,8 +24,8 @@ def room_of(state: WorldState, pos: Vec) -> int:
 
 
 def passable_exit(cells: tuple[Pos, ...], body_fits: Callable[[Pos], bool]) -> bool:
-    """Some cell of a room's way out lets a player through: feet and head fit there (a trapdoor still
-    shut under open air is no way out)."""
+    """Some cell of a room's way out lets a player through: feet and head fit there (air over an open
+    trapdoor, which stands up in the way, is no way out)."""
     for x, y, z in cells:
         if body_fits((x, y, z)) and (body_fits((x, y + 1, z)) or body_fits((x, y - 1, z))):
             return True

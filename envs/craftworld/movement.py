@@ -61,7 +61,6 @@ class Route:
         return self.cells[-1]
 
 
-
 def body_fits(name: str, open_: bool, passable: frozenset[str]) -> bool:
     """A body fits in a cell holding this block: the one rule of the simulator's walks, which the live
     Minecraft env also reads its server's blocks by."""
