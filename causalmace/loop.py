@@ -151,6 +151,10 @@ class EpisodeLoop:
                  and all(p in settled for p in self.graph.preds(s))}
         return ready or self._joint(settled | running, settled)
 
+    def _holding(self) -> dict[str, str]:
+        """Agents that have only waited within their subtask for a while (on a plate until a door opens)."""
+        return {a: s for a, s in self.current.items() if s and self.waiting.get(a, 0) >= HOLDING_WAITS}
+
     def _joint(self, taken: set[str], settled: set[str]) -> set[str]:
         """With nothing else to do, the work right after a subtask whose agent has only waited for a while.
 
@@ -159,7 +163,7 @@ class EpisodeLoop:
         it stands). A teammate who sees it wait takes that next subtask rather than idling; the edge is
         kept in the graph and recorded as released.
         """
-        holding = {s for a, s in self.current.items() if s and self.waiting.get(a, 0) >= HOLDING_WAITS}
+        holding = set(self._holding().values())
         if not holding:
             return set()
         return {s for s in self.graph.g.nodes if s not in taken
@@ -215,7 +219,7 @@ class EpisodeLoop:
         shut: the way may have opened after they were refused (a teammate's lever pulled while they walked).
         Once per subtask done, the ways are looked at again, uncharged; otherwise all would wait for the
         holders to give up."""
-        holding = {a for a, s in self.current.items() if s and self.waiting.get(a, 0) >= HOLDING_WAITS}
+        holding = set(self._holding())
         if (not holding or not self.ways.blocked or self.looked_again == len(self.done)
                 or not self.stalled | holding >= set(self.env.agents)):
             return False
