@@ -40,10 +40,16 @@ out = Console()
 COMMAND_GROUP = "causalmace.commands"  # envs and other packages add sub-commands (a typer app) here
 
 
+def _own_commands() -> set[str]:
+    return {c.name for c in app.registered_commands if c.name} | {g.name for g in app.registered_groups if g.name}
+
+
 def _mount_commands(args: list[str]) -> None:
     """Sub-commands that packages bring through entry points, e.g. ``causalmace minecraft``; the core
     imports none of them by name, and loads one only when it is called or help lists them all."""
     listing = not args or args[0] in ("--help", "-h")
+    if not listing and args[0] in _own_commands():
+        return  # reading the installed packages would cost a short run ~20 ms for nothing
     for ep in registry.installed(COMMAND_GROUP):
         if not listing and args[0] != ep.name:
             continue

@@ -123,3 +123,18 @@ def test_tasks_list_and_check_take_any_env_id(capsys: pytest.CaptureFixture[str]
     with pytest.raises(SystemExit) as e:
         main(["tasks", "list", "--env", "nowhere/Nothing-v0"])
     assert e.value.code == 2 and "known:" in capsys.readouterr().err
+
+
+def test_the_console_script_leaves_a_whole_run_and_the_exit_codes(tmp_path: Path) -> None:
+    """The console script freezes the collector's view at exit; the run it wrote must be whole."""
+    launch = "import sys; from causalmace.launch import main; sys.argv[0] = 'causalmace'; main()"
+    r = subprocess.run([sys.executable, "-c", launch, "run", "villagerbench/farming", "--task", "cake_0",
+                        "--out", str(tmp_path / "run")], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    result = json.loads((tmp_path / "run" / "result.json").read_text())
+    events = [json.loads(line) for line in (tmp_path / "run" / "trace.jsonl").read_text().splitlines()]
+    assert result["completed"] and events[-1]["type"] == "score" and events[-1]["task"] == "cake_0"
+    assert "rabbit_stew_63" not in r.stdout and "cake_0" in r.stdout
+    bad = subprocess.run([sys.executable, "-c", launch, "run", "villagerbench/farming", "--task", "no_such"],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert bad.returncode == 2 and "no_such" in bad.stderr and "Traceback" not in bad.stderr

@@ -129,6 +129,10 @@ def test_entry_point_duplicates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.syspath_prepend(str(tmp_path / "b"))
     with pytest.raises(UserError, match="cm_clash"):
         registry.env_ids()
+    # a built-in is found without reading the installed packages; any other name still meets the clash
+    assert registry.env_spec(BUILTIN[1]) == "causalmace.envs.villagerbench.suites:make_farming"
+    with pytest.raises(UserError, match="cm_clash"):
+        registry.env_spec("toyns/Other-v0")
 
 
 def test_entry_point_bad_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
