@@ -200,6 +200,19 @@ def test_forks_share_blocks_yet_never_see_each_others_changes() -> None:
     assert pickle.loads(pickle.dumps(snap))[0].blocks.keys() == snap[0].blocks.keys()
 
 
+def test_a_toggle_placed_after_the_first_fork_is_still_a_forks_own() -> None:
+    env = registry.make(ESCAPE, task="escape_4r_1", agents=3)
+    env.reset(0)
+    env.fork()  # the first fork notes where the toggles stand
+    lever = next(n for n, kind in env.rules.interactive.items() if kind == "lever")
+    env.state.set_block((0, 90, 0), Block(lever))  # a lever placed since: a copy must get its own
+    child = env.fork()
+    child.state.blocks[(0, 90, 0)].powered = True
+    assert not env.state.blocks[(0, 90, 0)].powered
+    env.state.set_block((0, 90, 0), Block("stone"))  # a toggle replaced: its place holds a shared block again
+    assert env.fork().state.blocks[(0, 90, 0)] is env.state.blocks[(0, 90, 0)]
+
+
 def test_a_fork_runs_as_its_parent_would() -> None:
     env = registry.make(FARMING, task="rabbit_stew_63", agents=2)
     env.reset(0)

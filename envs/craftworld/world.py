@@ -106,6 +106,9 @@ class WorldState:
     # names of the blocks that change in place (levers, buttons, doors): a copy shares every other Block
     # object with its original, as those are only ever replaced. None: a copy copies every block.
     mutable: frozenset[str] | None = None
+    # where such blocks stand, found at the first copy and shared by copies (a tuple, so never changed
+    # in place): a copy renews the blocks there without looking at every other block of the world
+    toggles: tuple[Pos, ...] | None = None
     # the blocks' contents exactly: a new number at every change, kept by a copy. Unlike ``version`` (a sum of
     # hashes, so two contents may share one) two states with one stamp hold the same blocks.
     stamp: int = field(default_factory=_STAMPS.__next__)
@@ -155,6 +158,9 @@ class WorldState:
         """Put ``block`` (None: air) at ``pos``."""
         was = self._content(pos)
         self.blocks[pos] = block
+        toggles = self.toggles
+        if toggles is not None and block is not None and block.name in self.mutable and pos not in toggles:  # type: ignore[operator]
+            self.toggles = (*toggles, pos)
         self.touch(pos, was)
 
     def set_open(self, pos: Pos, block: Block, open_: bool) -> None:
@@ -196,9 +202,12 @@ class WorldState:
                       for p, b in self.blocks.items()}
         else:
             blocks = dict(self.blocks)
-            for p in [p for p, b in blocks.items() if b is not None and b.name in mutable]:
+            if self.toggles is None:
+                self.toggles = tuple(p for p, b in blocks.items() if b is not None and b.name in mutable)
+            for p in self.toggles:
                 b = blocks[p]
-                blocks[p] = Block(b.name, b.facing, b.powered, b.open, b.pressed_at)  # type: ignore[union-attr]
+                if b is not None and b.name in mutable:  # a toggle may have been replaced since
+                    blocks[p] = Block(b.name, b.facing, b.powered, b.open, b.pressed_at)
         return WorldState(
             ground_y=self.ground_y, ground_block=self.ground_block,
             blocks=blocks,
@@ -211,5 +220,6 @@ class WorldState:
                                       dict(t.best_by_order)) for k, t in self.triggers.items()},
             achieved=set(self.achieved), owners=dict(self.owners),
             intervals={k: list(v) for k, v in self.intervals.items()}, passable=self.passable,
-            version=self.version, busy_cells=dict(self.busy_cells), mutable=mutable, stamp=self.stamp,
+            version=self.version, busy_cells=dict(self.busy_cells), mutable=mutable, toggles=self.toggles,
+            stamp=self.stamp,
         )
