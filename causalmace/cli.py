@@ -7,16 +7,18 @@ import os
 import sys
 from dataclasses import asdict
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from causalmace import limits, registry
 from causalmace.errors import UserError
 from causalmace.inputs import clip, one_line
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 SUITE_ENVS: dict[str, str] = {
     "construction": "craftworld/VillagerBench-Construction-v0",
@@ -36,8 +38,39 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Causality-empowered multi-agent cooperation in shared worlds.")
 tasks_app = typer.Typer(no_args_is_help=True, help="An env's runs: list them, prove them solvable.")
 app.add_typer(tasks_app, name="tasks")
-out = Console()
 COMMAND_GROUP = "causalmace.commands"  # envs and other packages add sub-commands (a typer app) here
+
+
+@cache
+def _console() -> Console:
+    """Rich's console for the tables of the listing and study commands; imported only by them, since rich
+    costs a short run some 20 ms (``run`` prints its summary as plain text)."""
+    from rich.console import Console
+
+    return Console()
+
+
+def _wide_console() -> Console:
+    from rich.console import Console
+
+    return Console(width=200)  # a log file should not wrap the table
+
+
+def _summary(title: str, rows: list[tuple[str, str]]) -> str:
+    """A run's summary as aligned plain text: readable in a terminal, a log file or a pipe alike."""
+    width = max(len(k) for k, _ in rows) + 2
+    lines = [title]
+    for key, value in rows:
+        first, *rest = value.split("\n")
+        lines.append(f"  {key:<{width}}{first}")
+        lines += [f"  {'':<{width}}{more}" for more in rest]
+    return "\n".join(lines)
+
+
+def _table(*columns: str, title: str | None = None) -> Any:
+    from rich.table import Table
+
+    return Table(*columns, title=title)
 
 
 def _own_commands() -> set[str]:
@@ -100,10 +133,10 @@ def envs_cmd(json_out: Annotated[bool, typer.Option("--json", help="print JSON")
     if json_out:
         print(json.dumps([{"id": e, "entry_point": s} for e, s in rows], indent=1))
         return
-    t = Table("env id", "entry point")
+    t = _table("env id", "entry point")
     for e, s in rows:
         t.add_row(e, s)
-    out.print(t)
+    _console().print(t)
 
 
 @tasks_app.command("list")
@@ -127,11 +160,11 @@ def tasks_list(
     if json_out:
         print(json.dumps(rows, indent=1))
         return
-    t = Table("id", "suite", "T_max s", "min agents", "description")
+    t = _table("id", "suite", "T_max s", "min agents", "description")
     for r in rows:
         t.add_row(r["id"], r["suite"], f"{r['t_max']:g}", str(r["min_agents"]), r["description"])
-    out.print(t)
-    out.print(f"{len(rows)} runs")
+    _console().print(t)
+    _console().print(f"{len(rows)} runs")
 
 
 @tasks_app.command("check")
@@ -142,6 +175,7 @@ def tasks_check(
     json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Solve every run with one agent following the env's reference plan, and score it."""
+    from rich.console import Console
     from rich.progress import Progress
 
     from causalmace.solvable import check_task
@@ -160,11 +194,11 @@ def tasks_check(
     if json_out:
         print(json.dumps({"rows": [asdict(r) for r in rows], "solvable": solved, "total": len(rows)}, indent=1))
     else:
-        t = Table("task", "suite", "solved", "completion", "actions", "makespan s", "efficiency", "detail")
+        t = _table("task", "suite", "solved", "completion", "actions", "makespan s", "efficiency", "detail")
         for r in rows:
             t.add_row(r.task, r.suite, "yes" if r.solved else "[red]no[/red]", f"{r.completion:.2f}",
                       str(r.actions), f"{r.makespan_s:.1f}", f"{r.efficiency:.2f}", r.detail)
-        out.print(t)
+        _console().print(t)
         print(f"solvable {solved}/{len(rows)}")
     if solved != len(rows):
         raise typer.Exit(1)
@@ -199,45 +233,45 @@ def run_cmd(
     episode = run_episode(cfg, out_dir)
     r = episode.result
     g = r["graph"]
-    t = Table("", "", title=f"{r['task']} · {r['method']} · {r['agents']} agents · seed {r['seed']}")
-    t.add_row("completed", "yes" if r["completed"] else "[red]no[/red]")
-    t.add_row("completion", f"{r['completion']:.3f}")
+    rows: list[tuple[str, str]] = []
+    rows.append(("completed", "yes" if r["completed"] else "no"))
+    rows.append(("completion", f"{r['completion']:.3f}"))
     if r["lower_bound_s"]:
-        t.add_row("makespan / lower bound", f"{r['makespan_s']:.1f} s / {r['lower_bound_s']:.1f} s"
-                  f" = {r['makespan_over_bound'] or 0:.2f}")
+        rows.append(("makespan / lower bound", f"{r['makespan_s']:.1f} s / {r['lower_bound_s']:.1f} s"
+                      f" = {r['makespan_over_bound'] or 0:.2f}"))
     else:
-        t.add_row("makespan", f"{r['makespan_s']:.1f} s (no lower bound: the env has no copy or reference plan)")
-    t.add_row("efficiency · balance", f"{r['efficiency']:.2f} · {r['balance']:.3f}")
+        rows.append(("makespan", f"{r['makespan_s']:.1f} s (no lower bound: the env has no copy or reference plan)"))
+    rows.append(("efficiency · balance", f"{r['efficiency']:.2f} · {r['balance']:.3f}"))
     if "spurious_initial" in g:
-        t.add_row("planned edges", f"{g['edges_initial']} ({g['spurious_initial']} made up, "
-                  f"{g['missing_initial']} missing)")
-        t.add_row("refiner pruned", f"{g['edges_pruned']}: {g['spurious_pruned']} made up, "
-                  f"{g['true_pruned']} true")
-        t.add_row("missing found by the Judger", str(g["missing_found"]))
+        rows.append(("planned edges", f"{g['edges_initial']} ({g['spurious_initial']} made up, "
+                      f"{g['missing_initial']} missing)"))
+        rows.append(("refiner pruned", f"{g['edges_pruned']}: {g['spurious_pruned']} made up, "
+                      f"{g['true_pruned']} true"))
+        rows.append(("missing found by the Judger", str(g["missing_found"])))
     else:
-        t.add_row("planned edges · pruned", f"{g['edges_initial']} · {g['edges_pruned']}")
+        rows.append(("planned edges · pruned", f"{g['edges_initial']} · {g['edges_pruned']}"))
     pruned = sorted(episode.graph.pruned_records.items())
     if pruned:
-        t.add_row("pruned edges (ATE)", "\n".join(f"{a} → {b} ({rec.ate:.2f})" for (a, b), rec in pruned[:8])
-                  + (f"\n… {len(pruned) - 8} more" if len(pruned) > 8 else ""))
-    t.add_row("work per agent", " · ".join(f"{a} {s:.0f} s" for a, s in r["busy_s"].items()))
+        rows.append(("pruned edges (ATE)", "\n".join(f"{a} → {b} ({rec.ate:.2f})" for (a, b), rec in pruned[:8])
+                      + (f"\n… {len(pruned) - 8} more" if len(pruned) > 8 else "")))
+    rows.append(("work per agent", " · ".join(f"{a} {s:.0f} s" for a, s in r["busy_s"].items())))
     ref = r["refiner"]
-    t.add_row("refiner", f"{ref['estimator']} ({ref['reason']})")
+    rows.append(("refiner", f"{ref['estimator']} ({ref['reason']})"))
     cost = ref.get("cost") or {}
     if "trial_runs" in cost:
-        t.add_row("refiner cost", f"{cost['trial_runs']} trial runs, {cost['simulated_s']:.0f} s simulated in "
-                  f"copies, {r.get('refiner_wall_s', 0):.2f} s wall")
+        rows.append(("refiner cost", f"{cost['trial_runs']} trial runs, {cost['simulated_s']:.0f} s simulated in "
+                      f"copies, {r.get('refiner_wall_s', 0):.2f} s wall"))
     elif "calls" in cost:
-        t.add_row("refiner cost", f"{cost['calls']} LLM calls, {cost['prompt_tokens']}+{cost['completion_tokens']}"
-                  f" tokens, {r.get('refiner_wall_s', 0):.2f} s wall")
+        rows.append(("refiner cost", f"{cost['calls']} LLM calls, {cost['prompt_tokens']}+{cost['completion_tokens']}"
+                      f" tokens, {r.get('refiner_wall_s', 0):.2f} s wall"))
     if ref.get("verify"):
         v = ref["verify"]
-        t.add_row("LLM answers vs simulation", f"{v['interventions_agree']}/{v['interventions']} agree; "
-                  f"{v['wrongly_pruned']} edges wrongly pruned, {v['made_up_kept']} made-up kept")
-    t.add_row("LLM calls · tokens", f"{r['llm']['calls']} · {r['llm']['prompt_tokens']}+"
-              f"{r['llm']['completion_tokens']}")
-    out.print(t)
-    out.print(f"wrote {out_dir / 'trace.jsonl'} and {out_dir / 'result.json'}")
+        rows.append(("LLM answers vs simulation", f"{v['interventions_agree']}/{v['interventions']} agree; "
+                      f"{v['wrongly_pruned']} edges wrongly pruned, {v['made_up_kept']} made-up kept"))
+    rows.append(("LLM calls · tokens", f"{r['llm']['calls']} · {r['llm']['prompt_tokens']}+"
+                  f"{r['llm']['completion_tokens']}"))
+    print(_summary(f"{r['task']} · {r['method']} · {r['agents']} agents · seed {r['seed']}", rows))
+    print(f"wrote {out_dir / 'trace.jsonl'} and {out_dir / 'result.json'}")
     _report(out_dir, make_report)
     if not r["completed"]:
         raise typer.Exit(1)
@@ -289,7 +323,7 @@ def bench_cmd(
                      seeds=seeds, tasks=tasks, jobs=jobs, opt=opt)
     out_dir = out_dir or Path("runs/bench") / config.stem
     n_jobs = jobs or bench.jobs
-    out.print(f"{len(plan)} episodes, {n_jobs} at a time ({backend}) -> {out_dir}")
+    _console().print(f"{len(plan)} episodes, {n_jobs} at a time ({backend}) -> {out_dir}")
     if backend not in ("process", "ray"):
         raise UserError(f"unknown backend {backend!r}", key="--backend", expected="process or ray")
     executor = None
@@ -300,15 +334,15 @@ def bench_cmd(
             return ray_map(fn, items, n_jobs, ray_address)
 
     report = run_bench(plan, out_dir, resume=resume, jobs_n=n_jobs, executor=executor)
-    wide = out if out.is_terminal else Console(width=200)  # a log file should not wrap the table
+    wide = _console() if _console().is_terminal else _wide_console()
     wide.print(summary_table(report.rows, title=f"{len(report.results)}/{report.total} episodes"))
     wide.print(f"ran {report.ran}, kept {report.skipped} from before; wrote {out_dir / 'summary.csv'} and "
               f"{out_dir / 'summary.md'}")
     for jid in report.errors:
-        out.print(f"[red]failed[/red] {jid}: see {out_dir / jid / 'error.txt'}")
+        _console().print(f"[red]failed[/red] {jid}: see {out_dir / jid / 'error.txt'}")
     _report(out_dir, make_report)
     if report.interrupted:
-        out.print("interrupted: finished results are kept; rerun with --resume to continue")
+        _console().print("interrupted: finished results are kept; rerun with --resume to continue")
         raise typer.Exit(130)
     if report.errors:
         raise typer.Exit(1)
@@ -317,11 +351,11 @@ def bench_cmd(
 def _report(directory: Path, write: bool) -> None:
     """Write the HTML report now, or say how to; either way the user learns where it lives."""
     if not write:
-        out.print(f"report: causalmace report {directory} (writes {directory / 'report.html'})", soft_wrap=True)
+        print(f"report: causalmace report {directory} (writes {directory / 'report.html'})")
         return
     from causalmace.report import write_report
 
-    out.print(f"wrote report {write_report(directory)[0]}", soft_wrap=True)
+    print(f"wrote report {write_report(directory)[0]}")
 
 
 @app.command("report")
@@ -335,7 +369,7 @@ def report_cmd(
 
     paths = write_report(directory, out_file)
     extra = f" and {len(paths) - 1} episode reports" if len(paths) > 1 else ""
-    out.print(f"wrote {paths[0]}{extra}", soft_wrap=True)
+    print(f"wrote {paths[0]}{extra}")
 
 
 def _click_errors() -> tuple[type[BaseException], ...]:
