@@ -13,6 +13,7 @@ from typing import Any
 from causalmace.actions import Wait
 from causalmace.config import RunConfig
 from causalmace.graph import Subtask, TaskGraph
+from causalmace.judger import RefusalKind
 from causalmace.metrics import action_time_union
 from causalmace.ray_workers import WorkerLost
 from causalmace.recovery import pending_provider, top_up
@@ -40,6 +41,7 @@ class EpisodeLoop:
     current: dict[str, str | None] = field(default_factory=dict)
     done: set[str] = field(default_factory=set)
     abandoned: set[str] = field(default_factory=set)
+    unavailable: set[str] = field(default_factory=set)  # abandoned for good: the world lacks what they need
     attempts: dict[str, int] = field(default_factory=dict)
     missing_found: set[tuple[str, str]] = field(default_factory=set)
     n_actions: int = 0
@@ -114,7 +116,7 @@ class EpisodeLoop:
             self._new_work(sid, "goal", now)
         if not added:
             return False
-        for sid in sorted(self.abandoned):  # what failed for want of the missing work may now succeed
+        for sid in sorted(self.abandoned - self.unavailable):  # failed for want of the missing work: may now succeed
             self.abandoned.discard(sid)
             self.charged[sid] = 0
             self._new_work(sid, "reopened", now)
@@ -331,7 +333,9 @@ class EpisodeLoop:
         else:
             self.free_try[sid] = len(self.done)
             self.free_tries += 1
-        last_try = self.charged.get(sid, 0) >= self.cfg.limits.max_attempts
+        if any(f.kind is RefusalKind.UNAVAILABLE for f in out.facts):  # no retry or new work can help
+            self.unavailable.add(sid)
+        last_try = self.charged.get(sid, 0) >= self.cfg.limits.max_attempts or sid in self.unavailable
         self.scheduler.finished(agent, sid, False, settled=last_try)
         if last_try:
             self.abandoned.add(sid)

@@ -164,7 +164,7 @@ def test_creatures_are_refused_with_the_reason(make: Callable[..., Any]) -> None
     env = make("farming", "cake_12", agents=1)  # milk comes from cows
     env.reset(0)
     r = env.apply("Alice", A.UseItemOnEntity(item_name="bucket", entity_name="cow"))
-    assert not r.status and r.refusal.kind is RefusalKind.NOT_POSSIBLE and "summon" in r.message
+    assert not r.status and r.refusal.kind is RefusalKind.UNAVAILABLE and "summon" in r.message
     assert "no creatures" in env.world_text()
 
 

@@ -144,3 +144,24 @@ def test_a_way_found_shut_is_looked_at_again_once_the_rest_only_hold_their_place
     loop.ways.facts(shut, "Alice", closed, env.agents)  # refused again, nothing done since
     loop._idle("Alice", now)
     assert env.clock("Alice") > now and loop.ways.blocked  # once per subtask done: now it waits
+
+
+def test_a_subtask_the_world_lacks_for_good_is_given_up_at_once(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A live server with no creatures refuses every hunt; trying again, or after new work, cannot help."""
+    import causalmace.envs.craftworld.env as craftworld
+
+    judged = craftworld.check
+
+    def no_creatures(rules: Any, world: Any, agent: str, action: Any) -> Refusal | None:
+        if isinstance(action, A.AttackTarget):
+            return Refusal(RefusalKind.UNAVAILABLE, f"there is no {action.target_name} here", action.target_name)
+        return judged(rules, world, agent, action)
+
+    monkeypatch.setattr(craftworld, "check", no_creatures)
+    cfg = load_config(ROOT / "configs/villagerbench/farming.yaml", task="rabbit_stew_34", agents=2)
+    ep = run_episode(cfg, tmp_path)
+    hunts = [e for e in ep.trace.events if e["type"] == "subtask" and e["subtask"].startswith("hunt_")]
+    assert hunts and all(e["status"] == "failed" for e in hunts)
+    assert len(hunts) == len({e["subtask"] for e in hunts}) and all(e["abandoned"] for e in hunts)
+    assert not ep.result["completed"]

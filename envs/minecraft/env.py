@@ -384,7 +384,7 @@ class MinecraftEnv:
         """What stops the bot before the rules are asked: no creatures here, or a bot out of the game."""
         if isinstance(action, A.AttackTarget | A.UseItemOnEntity):
             what = action.target_name if isinstance(action, A.AttackTarget) else action.entity_name
-            return Refusal(RefusalKind.NOT_POSSIBLE, f"there is no {what} here: flying-squid cannot summon "
+            return Refusal(RefusalKind.UNAVAILABLE, f"there is no {what} here: flying-squid cannot summon "
                            f"creatures for Minecraft {self.spec.version}", what)
         if self._ag[agent].lost:
             return self._gone(agent, self._ag[agent].lost or "")
