@@ -16,7 +16,7 @@ from causalmace.graph import Subtask, TaskGraph
 from causalmace.judger import RefusalKind
 from causalmace.metrics import action_time_union
 from causalmace.ray_workers import WorkerLost
-from causalmace.recovery import pending_provider, top_up
+from causalmace.recovery import pending_provider, stranded, top_up
 from causalmace.repair import Ways, gained, repair
 from causalmace.scheduler import BusyRateScheduler, Scheduler
 from causalmace.trace import Trace
@@ -42,6 +42,7 @@ class EpisodeLoop:
     done: set[str] = field(default_factory=set)
     abandoned: set[str] = field(default_factory=set)
     unavailable: set[str] = field(default_factory=set)  # abandoned for good: the world lacks what they need
+    stranded: set[str] = field(default_factory=set)  # abandoned: they want only what hopeless subtasks provide
     attempts: dict[str, int] = field(default_factory=dict)
     missing_found: set[tuple[str, str]] = field(default_factory=set)
     n_actions: int = 0
@@ -118,6 +119,7 @@ class EpisodeLoop:
             return False
         for sid in sorted(self.abandoned - self.unavailable):  # failed for want of the missing work: may now succeed
             self.abandoned.discard(sid)
+            self.stranded.discard(sid)
             self.charged[sid] = 0
             self._new_work(sid, "reopened", now)
         return True
@@ -335,7 +337,10 @@ class EpisodeLoop:
             self.free_tries += 1
         if any(f.kind is RefusalKind.UNAVAILABLE for f in out.facts):  # no retry or new work can help
             self.unavailable.add(sid)
-        last_try = self.charged.get(sid, 0) >= self.cfg.limits.max_attempts or sid in self.unavailable
+        elif stranded(graph, sid, out.facts, self.unavailable | self.stranded):
+            self.stranded.add(sid)
+        last_try = (self.charged.get(sid, 0) >= self.cfg.limits.max_attempts or sid in self.unavailable
+                    or sid in self.stranded)
         self.scheduler.finished(agent, sid, False, settled=last_try)
         if last_try:
             self.abandoned.add(sid)
