@@ -42,18 +42,12 @@ COMMAND_GROUP = "causalmace.commands"  # envs and other packages add sub-command
 
 
 @cache
-def _console() -> Console:
+def _console(width: int | None = None) -> Console:
     """Rich's console for the tables of the listing and study commands; imported only by them, since rich
     costs a short run some 20 ms (``run`` prints its summary as plain text)."""
     from rich.console import Console
 
-    return Console()
-
-
-def _wide_console() -> Console:
-    from rich.console import Console
-
-    return Console(width=200)  # a log file should not wrap the table
+    return Console(width=width)
 
 
 def _summary(title: str, rows: list[tuple[str, str]]) -> str:
@@ -334,7 +328,7 @@ def bench_cmd(
             return ray_map(fn, items, n_jobs, ray_address)
 
     report = run_bench(plan, out_dir, resume=resume, jobs_n=n_jobs, executor=executor)
-    wide = _console() if _console().is_terminal else _wide_console()
+    wide = _console() if _console().is_terminal else _console(200)  # a log file should not wrap the table
     wide.print(summary_table(report.rows, title=f"{len(report.results)}/{report.total} episodes"))
     wide.print(f"ran {report.ran}, kept {report.skipped} from before; wrote {out_dir / 'summary.csv'} and "
               f"{out_dir / 'summary.md'}")
