@@ -59,7 +59,7 @@ class Turns:
         return Turns(self.world.fork(), self.graph, self.make_agent, list(self.pool), dict(self.standing))
 
     def step(self, sid: str) -> tuple[bool, float]:
-        solved = self.world.observe(self.world.agents[0]).get("rooms_solved") or []
+        solved = (self.world.observe(self.world.agents[0]).get("rooms_solved") or []) if self.standing else []
         for name, room in list(self.standing.items()):
             if room < len(solved) and solved[room]:
                 del self.standing[name]
