@@ -168,6 +168,21 @@ def test_creatures_are_refused_with_the_reason(make: Callable[..., Any]) -> None
     assert "no creatures" in env.world_text()
 
 
+def test_a_hunt_on_a_server_without_creatures_is_given_up_at_once(server: Any, tmp_path: Path) -> None:
+    """It used to be tried six times, and so was each subtask waiting for its rabbit: 51.9 s of a 2-agent run."""
+    from causalmace.config import load_config
+    from causalmace.runner import run_episode
+
+    cfg = load_config(ROOT / "configs/minecraft/farming.yaml", task="rabbit_stew_34", agents=2)
+    cfg.env_options.update(server=server, origin=(next(_origins) * 200, 0))
+    ep = run_episode(cfg, tmp_path)
+    failed = [e for e in ep.trace.events if e["type"] == "subtask" and e["status"] == "failed"]
+    given_up = {e["subtask"] for e in failed if e["abandoned"]}
+    assert {"hunt_rabbit_2", "smelt_cooked_rabbit_3", "craft_rabbit_stew_7"} <= given_up
+    assert sum(e["subtask"] in given_up for e in failed) == len(given_up)  # each refused once, then given up
+    assert not ep.result["completed"] and ep.result["completion"] == 0.5
+
+
 def test_a_walk_past_its_timeout_is_refused_not_hung(make: Callable[..., Any]) -> None:
     env = make("construction", "task_0", action_timeout_s=0.5, navigate_fallback="refuse")
     env.reset(0)
