@@ -18,11 +18,16 @@ import gc
 YOUNG_THRESHOLD = 100_000  # allocations between collections of the youngest generation (CPython's: 700)
 
 
+def set_collector() -> None:
+    """Freeze what the process holds now and make young collections rare (``experiments/run_speed.py`` too)."""
+    gc.freeze()
+    gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+
+
 def main() -> None:
     from causalmace.cli import main as cli_main
 
-    gc.freeze()
-    gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+    set_collector()
     try:
         cli_main()
     finally:
