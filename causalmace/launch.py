@@ -1,14 +1,14 @@
 """The ``causalmace`` console script: the command line, with the cyclic collector set for a short process.
 
-Start-up makes a few hundred thousand objects that live until the process ends (modules, typer's and
-pydantic's schemas, the rule tables). With the default thresholds the collector runs some 140 times in
-one ``causalmace run`` and walks them again on each full collection, and the interpreter walks them all
-once more on its way out. Freezing them (``gc.freeze``) after the imports and again before exit, and
-collecting the young generation every 100,000 allocations instead of 700 (one run makes fewer, so it is
-never collected), spares most of that: about 0.06 s of a farming run that took 0.37 s (the README's
-"Speed" section says how it was measured).
-Cycles are still collected, so a long ``causalmace bench`` keeps its memory. :func:`causalmace.cli.main`
-is the same command line without this, for anyone who calls it from Python.
+A run ends holding some 40,000 objects the collector tracks, nearly all made at start-up and kept to the
+end (modules, typer's and pydantic's schemas, the rule tables). With the default thresholds the collector
+runs some 140 times in one ``causalmace run`` and walks them again on each full collection, and the
+interpreter walks them all once more on its way out. Freezing them (``gc.freeze``) after the imports and
+again before exit, and collecting the young generation every 100,000 allocations instead of 700 (one run
+makes fewer, so it is never collected), spares most of that: some 0.07 s of one farming run
+(``experiments/run_speed.py`` measures it). Cycles are still collected, so a long ``causalmace bench``
+keeps its memory. :func:`causalmace.cli.main` is the same command line without this, for anyone who
+calls it from Python.
 """
 
 from __future__ import annotations
