@@ -76,7 +76,7 @@ def _mount_commands(args: list[str]) -> None:
     imports none of them by name, and loads one only when it is called or help lists them all."""
     listing = not args or args[0] in ("--help", "-h")
     if not listing and args[0] in _own_commands():
-        return  # reading the installed packages would cost a short run ~20 ms for nothing
+        return  # no need to scan every installed package's metadata for a plugin's command
     for ep in registry.installed(COMMAND_GROUP):
         if not listing and args[0] != ep.name:
             continue

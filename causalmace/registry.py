@@ -19,6 +19,7 @@ import importlib
 import re
 from collections.abc import Callable
 from functools import cache
+from importlib.metadata import entry_points
 from typing import Any, Literal
 
 from causalmace.errors import UserError
@@ -72,8 +73,6 @@ KEYS: dict[Kind, str] = {"env": "env", "agent": "workers.agent", "scheduler": "s
 @cache
 def _every_entry_point() -> Any:
     """All installed entry points: one scan of the installed packages serves every group."""
-    from importlib.metadata import entry_points  # imported when needed: it costs a short run ~20 ms
-
     return entry_points()
 
 
@@ -85,11 +84,7 @@ def installed(group: str) -> Any:
 def _read_installed(group: str, eps: Any = None) -> tuple[tuple[str, str, str], ...]:
     """(name, value, origin) of the installed entry points of a group, from ``eps`` or read now."""
     out = []
-    if eps is None:
-        from importlib.metadata import entry_points
-
-        eps = entry_points(group=group)
-    for ep in eps:
+    for ep in entry_points(group=group) if eps is None else eps:
         dist = getattr(ep, "dist", None)
         origin = f"package {dist.name!r}" if dist is not None else f"entry-point group {group}"
         out.append((ep.name, ep.value, origin))
@@ -191,7 +186,7 @@ def agent_names() -> list[str]:
 def _lookup(kind: Kind, name: str) -> EntryPoint:
     """A name registered here or built in is found without reading the installed packages.
 
-    That read and ``importlib.metadata``'s own import take about 20 ms of a short run; a plugin that
+    That read scans every installed package's metadata, a few milliseconds of a short run; a plugin that
     reuses a built-in name is still refused, by every listing and by the lookup of any other name.
     """
     if name in _registered[kind]:
