@@ -13,10 +13,9 @@ from typing import Any
 from causalmace.actions import Wait
 from causalmace.config import RunConfig
 from causalmace.graph import Subtask, TaskGraph
-from causalmace.judger import RefusalKind
 from causalmace.metrics import action_time_union
 from causalmace.ray_workers import WorkerLost
-from causalmace.recovery import pending_provider, stranded, top_up
+from causalmace.recovery import lacked_for_good, pending_provider, stranded, top_up
 from causalmace.repair import Ways, gained, repair
 from causalmace.scheduler import BusyRateScheduler, Scheduler
 from causalmace.trace import Trace
@@ -335,7 +334,7 @@ class EpisodeLoop:
         else:
             self.free_try[sid] = len(self.done)
             self.free_tries += 1
-        if any(f.kind is RefusalKind.UNAVAILABLE for f in out.facts):  # no retry or new work can help
+        if lacked_for_good(graph.subtask(sid), out.facts):  # no retry or new work can help
             self.unavailable.add(sid)
         elif stranded(graph, sid, out.facts, self.unavailable | self.stranded):
             self.stranded.add(sid)

@@ -39,6 +39,13 @@ def pending_provider(graph: TaskGraph, sid: str, facts: list[Refusal], settled: 
     return None
 
 
+def lacked_for_good(st: Subtask, facts: list[Refusal]) -> bool:
+    """True if a refusal says the world lacks for good what the subtask itself works with (its target, or
+    an item or creature its details name); a model's stray try at something else does not count."""
+    named = {st.target, *(v for v in st.params.values() if isinstance(v, str))}
+    return any(f.kind is RefusalKind.UNAVAILABLE and f.item in named for f in facts)
+
+
 def stranded(graph: TaskGraph, sid: str, facts: list[Refusal], hopeless: Set[str]) -> bool:
     """True if a refusal wants what only ``hopeless`` subtasks provide (and at least one does)."""
     for fact in facts:

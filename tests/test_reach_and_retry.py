@@ -168,3 +168,14 @@ def test_a_subtask_the_world_lacks_for_good_is_given_up_at_once(tmp_path: Path,
     later = {e["subtask"] for e in failed} - {e["subtask"] for e in hunts}
     assert {"smelt_cooked_rabbit_3", "craft_rabbit_stew_7"} <= later and len(failed) == len(hunts) + len(later)
     assert not ep.result["completed"]
+
+
+def test_only_what_a_subtask_works_with_can_be_lacking_for_good() -> None:
+    from causalmace.recovery import lacked_for_good
+
+    hunt = Subtask("hunt_rabbit_2", "hunt", "hunt a rabbit", "rabbit", 1, params={"entity": "rabbit", "kills": 1})
+    wheat = Subtask("harvest_wheat_1", "harvest", "harvest wheat", "wheat", 3, params={"block": "wheat"})
+    no_rabbit = Refusal(RefusalKind.UNAVAILABLE, "there is no rabbit here", "rabbit")
+    no_cow = Refusal(RefusalKind.UNAVAILABLE, "there is no cow here", "cow")  # a model's stray try
+    assert lacked_for_good(hunt, [no_rabbit]) and not lacked_for_good(wheat, [no_cow])
+    assert not lacked_for_good(hunt, [Refusal(RefusalKind.NO_TARGET, "no rabbit alive", "rabbit")])
