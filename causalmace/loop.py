@@ -336,7 +336,7 @@ class EpisodeLoop:
             self.free_tries += 1
         if lacked_for_good(graph.subtask(sid), out.facts):  # no retry or new work can help
             self.unavailable.add(sid)
-        elif stranded(graph, sid, out.facts, self.unavailable | self.stranded):
+        elif stranded(graph, sid, out.facts[-1:], self.unavailable | self.stranded):  # the refusal that ended it
             self.stranded.add(sid)
         last_try = (self.charged.get(sid, 0) >= self.cfg.limits.max_attempts or sid in self.unavailable
                     or sid in self.stranded)
