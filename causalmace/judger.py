@@ -34,7 +34,7 @@ class RefusalKind(StrEnum):
     NO_TARGET = "no_target"  # ``item``: no such block, creature or teammate there
     NOT_POSSIBLE = "not_possible"  # the rules never allow it (no recipe, unbreakable, ...)
     GAVE_UP = "gave_up"  # the agent waited for something that never happened
-    UNAVAILABLE = "unavailable"  # ``item``: this world lacks it for good (a server that has no creatures)
+    UNAVAILABLE = "unavailable"  # ``item``: this world lacks it for good (a server that cannot spawn creatures)
 
 
 @dataclass(frozen=True, slots=True)

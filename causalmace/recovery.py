@@ -6,7 +6,7 @@
   missed an edge (repair then adds it). Such a try is not charged while the provider is still to
   come; every other failure is. So one ``limits.max_attempts`` means the same for every method.
 * **Given up at once.** A refusal for what the world lacks for good (``unavailable``: a live server
-  with no creatures) ends its subtask's tries, and so does a refusal for what only such subtasks (or
+  that cannot spawn creatures) ends its subtask's tries, and so does a refusal for what only such subtasks (or
   those stranded by them) would provide: no retry can help either.
 * **Top-up.** A refusal for too few of an item whose providers have all run means the plan asked
   for too few (a wrong count): a copy of the provider for the shortfall is added, before the subtask

@@ -160,19 +160,51 @@ def test_a_door_taken_away_goes_whole_so_split_rooms_open(server: Any, tmp_path:
     assert result["completed"] and result["completion"] == 1.0
 
 
-def test_creatures_are_refused_with_the_reason(make: Callable[..., Any]) -> None:
+def test_creatures_stand_in_the_scene_and_give_by_the_rule_book(make: Callable[..., Any]) -> None:
     env = make("farming", "cake_12", agents=1)  # milk comes from cows
     env.reset(0)
+    assert "no creatures" not in env.world_text()
+    cows = [c.pos for c in env.state.creatures.values() if c.name == "cow"]
+    assert cows and env.nearest_entity("cow", env.position("Alice"))[1] in cows
+    env.live.give("Alice", "bucket", 1)
     r = env.apply("Alice", A.UseItemOnEntity(item_name="bucket", entity_name="cow"))
-    assert not r.status and r.refusal.kind is RefusalKind.UNAVAILABLE and "summon" in r.message
-    assert "no creatures" in env.world_text()
+    assert r.status, r.message
+    assert env.inventory("Alice").get("milk_bucket") == 1 and not env.inventory("Alice").get("bucket")
+    env.live.give("Alice", "iron_sword", 1)
+    target = env.nearest_entity("cow", env.position("Alice"))
+    r = env.apply("Alice", A.AttackTarget(target_name="cow"))  # 10 health, 6 a hit with an iron sword: 2 hits
+    assert r.status and "2 hits" in r.message, r.message
+    assert env.inventory("Alice").get("beef") == 1 and env.inventory("Alice").get("leather") == 1
+    scan = env.apply("Alice", A.ScanNearbyEntities(item_name="cow", radius=64))
+    assert sorted(scan.data) == sorted(p for p in cows if p != target[1])  # the others stand where they stood
+    assert env.nearest_entity("cow", env.position("Alice")) != target
 
 
-def test_a_hunt_on_a_server_without_creatures_is_given_up_at_once(server: Any, tmp_path: Path) -> None:
-    """It used to be tried six times, and so was each subtask waiting for its rabbit: 51.9 s of a 2-agent run."""
+def test_a_hunt_and_what_waits_for_its_rabbit_complete_live(server: Any, tmp_path: Path) -> None:
+    """flying-squid spawned no farm animals: the hunt, and the smelt and the stew waiting for its rabbit, never ran."""
     from causalmace.config import load_config
     from causalmace.runner import run_episode
 
+    cfg = load_config(ROOT / "configs/minecraft/farming.yaml", task="rabbit_stew_34", agents=2)
+    cfg.env_options.update(server=server, origin=(next(_origins) * 200, 0))
+    ep = run_episode(cfg, tmp_path)
+    done = {e["subtask"] for e in ep.trace.events if e["type"] == "subtask" and e["status"] == "done"}
+    assert {"hunt_rabbit_2", "smelt_cooked_rabbit_3", "craft_rabbit_stew_7"} <= done
+    assert ep.result["completed"] and ep.result["completion"] == 1.0
+
+
+def test_a_server_that_cannot_spawn_creatures_gives_a_hunt_up_at_once(
+        server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hunt used to be tried six times there, and so was each subtask waiting for its rabbit."""
+    from causalmace.config import load_config
+    from causalmace.envs.minecraft.errors import ActionFailed
+    from causalmace.envs.minecraft.live import LiveWorld
+    from causalmace.runner import run_episode
+
+    def cannot(self: Any, name: str, pos: Any) -> int:
+        raise ActionFailed(f"this server cannot spawn a {name}")
+
+    monkeypatch.setattr(LiveWorld, "summon", cannot)
     cfg = load_config(ROOT / "configs/minecraft/farming.yaml", task="rabbit_stew_34", agents=2)
     cfg.env_options.update(server=server, origin=(next(_origins) * 200, 0))
     ep = run_episode(cfg, tmp_path)

@@ -148,7 +148,7 @@ def test_a_way_found_shut_is_looked_at_again_once_the_rest_only_hold_their_place
 
 def test_a_subtask_the_world_lacks_for_good_is_given_up_at_once(tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    """A live server with no creatures refuses every hunt; trying again, or after new work, cannot help."""
+    """A live server that cannot spawn creatures refuses every hunt; trying again, or after new work, cannot help."""
     import causalmace.envs.craftworld.env as craftworld
 
     judged = craftworld.check

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from causalmace.actions import Action
 from causalmace.envs.blocks import actions as A
-from causalmace.envs.blocks.judger import REACH, distance
+from causalmace.envs.blocks.judger import ENTITY_REACH, REACH, distance
 from causalmace.judger import Refusal, RefusalKind
 from causalmace.rules import Pos
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 ARRIVED = 1.25  # blocks from the goal at which a walk counts as arrived (the bot stops near the cell's centre)
 SETTLE_S = 1.0  # how long to wait for the server to show a switched lever, door or button
+HIT_GAP_S = 0.1  # between two hits on a creature: the server applies each before the next is sent
 
 
 class Refused(Exception):
@@ -116,6 +117,9 @@ def act(env: MinecraftEnv, agent: str, action: Action) -> tuple[str, Any]:
         found = [p for p, n in env._known.items()
                  if n == action.item_name and distance(here, p) <= action.radius
                  and (live.block(p) or ("",))[0] == action.item_name]
+        alive = live.creatures() if env._creatures else set()
+        found += [c.pos for cid, c in env.state.creatures.items() if c.name == action.item_name
+                  and env._creatures.get(cid) in alive and distance(here, c.pos) <= action.radius]
         found.sort(key=lambda p: (distance(here, p), p))
         if action.item_num > 0:
             found = found[: action.item_num]
@@ -123,7 +127,44 @@ def act(env: MinecraftEnv, agent: str, action: Action) -> tuple[str, Any]:
     if isinstance(action, A.EquipItem):
         bot.equip(action.item_name, action.slot)
         return f"holding {action.item_name}", None
+    if isinstance(action, A.AttackTarget):
+        return _hunt(env, agent, action.target_name), None
+    if isinstance(action, A.UseItemOnEntity):
+        sid, note = _to_creature(env, agent, action.entity_name)
+        got = bot.plugin("use_on", id=sid, item=action.item_name)
+        live.clear_cache()
+        live.sync_client(agent)
+        return f"got {got['item']} from the {got['from']}" + note, None
     raise TypeError(f"unhandled action {action.name}")
+
+
+def _to_creature(env: MinecraftEnv, agent: str, name: str) -> tuple[int, str]:
+    """The nearest live creature named ``name`` (the Judger found one), walked to within reach: its entity id."""
+    hit = env.nearest_entity(name, env.position(agent))
+    assert hit is not None
+    cid, pos = hit
+    note = "" if distance(env.position(agent), pos) <= ENTITY_REACH else walk(env, agent, pos, near=ENTITY_REACH - 1)
+    return env._creatures[cid], note
+
+
+def _hunt(env: MinecraftEnv, agent: str, name: str) -> str:
+    """Hit the creature with the bot until the server has it dead; its drops come by the rule book."""
+    live, bot = env.live, env.live.bots[agent]
+    sid, note = _to_creature(env, agent, name)
+    deadline = time.monotonic() + env.action_timeout_s
+    hits = 0
+    while sid in live.creatures():
+        if time.monotonic() > deadline:
+            raise ActionTimeout(f"the {name} was still alive after {hits} hits")
+        try:
+            bot.attack(entity_id=sid)
+            hits += 1
+        except ActionFailed:  # the bot's client has not seen the creature yet
+            pass
+        time.sleep(HIT_GAP_S)
+        live.clear_cache()
+    live.sync_client(agent)
+    return f"killed {name} ({hits} hits)" + note
 
 
 def _container(env: MinecraftEnv, agent: str, action: Action) -> tuple[str, Any]:

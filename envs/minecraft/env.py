@@ -50,7 +50,7 @@ from .triggers import TriggerBook
 
 REJECT_COST = 0.5  # seconds at least that a refused action costs, as in CraftWorld
 LIMITS = (
-    "creatures cannot be summoned on flying-squid for Minecraft 1.18+: attacking or using items on them is refused",
+    "creatures stand still (flying-squid has no creature AI), where the scene put them, until killed",
     "no walking path (blocks in the air, closed-in cells): the bot is teleported there, or refused "
     "with navigate_fallback: refuse",
     "a block's facing is set by the server after the bot places it (mineflayer cannot choose it)",
@@ -111,6 +111,8 @@ class MinecraftEnv:
         self._achieved: set[str] = set()
         self._owners: dict[str, str] = {}
         self._known: dict[Pos, str] = {}  # non-air blocks by position: the scene and what actions changed
+        self._creatures: dict[int, int] = {}  # the scene's creature -> its entity id on the server
+        self._no_creatures = ""  # why the server could not spawn the scene's creatures, if it could not
 
     # ---- life cycle ------------------------------------------------------------------------------
     @property
@@ -146,9 +148,15 @@ class MinecraftEnv:
                                  path_think_s=self.path_think_s)
         else:
             clear_scene(self._conn.live, old, self.state.ground_y)
+            if self._creatures:
+                self._conn.live.despawn(sorted(self._creatures.values()))
         self._reset_books()
         live = self._conn.live
         self._known = build_scene(live, self.state, self.rules)
+        try:
+            self._creatures = {cid: live.summon(c.name, c.pos) for cid, c in sorted(self.state.creatures.items())}
+        except ActionFailed as e:  # a server without our creatures op, or a version without the creature
+            self._no_creatures = str(e)
         for a in self.agents:
             live.clear_inventory(a)
             for item, n in sorted(self.state.agents[a].inventory.items()):
@@ -276,8 +284,8 @@ class MinecraftEnv:
 
     def world_text(self) -> str:
         text = survey_text(self.survey())
-        if self.state.creatures:
-            text += "\nNote: this server has no creatures (flying-squid cannot summon them for this version)."
+        if self.state.creatures and self._no_creatures:
+            text += f"\nNote: this server has no creatures ({self._no_creatures})."
         return text
 
     def reference_plan(self) -> Any:
@@ -356,7 +364,13 @@ class MinecraftEnv:
         return self.live.containers().get(pos, {}), spec.lock if spec else None
 
     def nearest_entity(self, name: str, near: Vec) -> tuple[int, Pos] | None:
-        return None  # no creatures on this server (see LIMITS)
+        """The nearest of the scene's creatures named ``name`` still alive on the server (they do not move)."""
+        if not self._creatures or self._conn is None:
+            return None
+        alive = self.live.creatures()
+        found = [(distance(near, c.pos), cid, c.pos) for cid, c in self.state.creatures.items()
+                 if c.name == name and self._creatures.get(cid) in alive]
+        return min(found)[1:] if found else None
 
     def agent_names(self) -> Sequence[str]:
         return self.agents
@@ -381,11 +395,11 @@ class MinecraftEnv:
 
     # ---- bookkeeping after each action ---------------------------------------------------------------
     def _ready(self, agent: str, action: Action) -> Refusal | None:
-        """What stops the bot before the rules are asked: no creatures here, or a bot out of the game."""
-        if isinstance(action, A.AttackTarget | A.UseItemOnEntity):
+        """What stops the bot before the rules are asked: creatures the server could not spawn, or a bot out of
+        the game."""
+        if isinstance(action, A.AttackTarget | A.UseItemOnEntity) and self._no_creatures:
             what = action.target_name if isinstance(action, A.AttackTarget) else action.entity_name
-            return Refusal(RefusalKind.UNAVAILABLE, f"there is no {what} here: flying-squid cannot summon "
-                           f"creatures for Minecraft {self.spec.version}", what)
+            return Refusal(RefusalKind.UNAVAILABLE, f"there is no {what} here: {self._no_creatures}", what)
         if self._ag[agent].lost:
             return self._gone(agent, self._ag[agent].lost or "")
         if not self._conn or self._conn.bots[agent].connected:

@@ -1,6 +1,6 @@
 """The live world as the env reads and edits it, in task coordinates, with reads cached for one step.
 
-Between two actions nothing in the world moves (no creatures, no fluids flowing, bots stand still), so a read
+Between two actions nothing in the world moves (creatures have no AI, no fluids flow, bots stand still), so a read
 made while an agent decides its next action stays true until the next action: the env clears the cache before
 and after each action. Edits go through the plugin's admin channel on our own server, or through an op'd bot's
 ``/causalmace`` command on a server started elsewhere.
@@ -90,6 +90,10 @@ class LiveWorld:
             return dict(self.bots[agent].plugin("inventory"))  # through an op'd bot, reads are the caller's own
         return self._cached(("inv", agent), read)
 
+    def creatures(self) -> set[int]:
+        """Entity ids of the scene's creatures still alive."""
+        return self._cached("creatures", lambda: {int(c["id"]) for c in self.admin(self.editor.creatures)})
+
     def position(self, agent: str) -> Vec:
         return self._cached(("pos", agent), lambda: self.frame.task_vec(self.bots[agent].position()))
 
@@ -105,6 +109,16 @@ class LiveWorld:
     def set_chest(self, pos: Pos, name: str, items: Mapping[str, int]) -> None:
         self.admin(self.editor.set_chest, *self.frame.live(pos), dict(items), name)
         self.clear_cache()
+
+    def summon(self, name: str, pos: Pos) -> int:
+        """A creature standing in cell ``pos``; returns its entity id."""
+        x, y, z = self.frame.live(pos)
+        self._cache.pop("creatures", None)
+        return int(self.admin(self.editor.summon, name, x + 0.5, y, z + 0.5))
+
+    def despawn(self, ids: list[int]) -> None:
+        self._cache.pop("creatures", None)
+        self.admin(self.editor.despawn, ids)
 
     def give(self, agent: str, item: str, count: int) -> None:
         self.admin(self.editor.give, agent, item, count)

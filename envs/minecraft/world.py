@@ -75,6 +75,18 @@ class WorldEditor:
     def players(self) -> list[dict[str, Any]]:
         return self._run("players")
 
+    def summon(self, name: str, x: float, y: float, z: float) -> int:
+        """Spawn a creature (it stands still: flying-squid has no creature AI); returns its entity id."""
+        return int(self._run("summon", name=name, x=x, y=y, z=z)["id"])
+
+    def creatures(self) -> list[dict[str, Any]]:
+        """The creatures the plugin spawned that are alive: ``[{"id", "name", "position", "health"}]``."""
+        return self._run("creatures")
+
+    def despawn(self, ids: list[int]) -> list[dict[str, Any]]:
+        """Take creatures away by entity id; returns those left alive."""
+        return self._run("despawn", ids=list(ids))
+
     def command(self, line: str) -> str:
         """Run a stock server command as the console (or as the op'd bot); returns its reply text, if any."""
         return self._run("command", line=line)["output"]

@@ -1,7 +1,8 @@
 'use strict'
-// causalmace's flying-squid plugin: rule-following craft/smelt/container/hand-over operations, pressure plates,
+// causalmace's flying-squid plugin: rule-following craft/smelt/container/hand-over operations, creatures, pressure plates,
 // scene-building helpers and fixes. Installed by serve.js once the stock plugins are up, so our commands win.
 const { Containers } = require('./containers')
+const { Creatures } = require('./creatures')
 const { Plates } = require('./plates')
 const { loadRules } = require('./rules')
 const { createOps } = require('./ops')
@@ -14,7 +15,7 @@ const REPLY_PREFIX = '[causalmace] '
 
 function install (serv, options = {}) {
   const rules = loadRules(options.rules)
-  const state = { rules, containers: new Containers(), plates: new Plates(serv) }
+  const state = { rules, containers: new Containers(), plates: new Plates(serv), creatures: new Creatures(serv, rules) }
   const { playerOps, adminOps } = createOps(serv, state)
 
   fixes.markLoginDone(serv)
@@ -29,6 +30,7 @@ function install (serv, options = {}) {
     player.on('move', ({ position }) => { state.plates.update(player, position).catch(() => {}) })
     player.once('disconnected', () => state.plates.forget(player))
     player.on('dug', (data) => onDug(serv, state, player, data))
+    state.creatures.watch(player)
   })
 
   // In-game access: `/causalmace <op> <json args>`; the reply is one system line `[causalmace] {json}`.

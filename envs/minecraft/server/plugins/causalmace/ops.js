@@ -6,7 +6,7 @@ const world = require('./world')
 const { recipeFor } = require('./rules')
 
 function createOps (serv, state) {
-  const { rules, containers, plates } = state
+  const { rules, containers, plates, creatures } = state
 
   const playerNamed = (name) => {
     const p = serv.getPlayer(String(name))
@@ -126,6 +126,10 @@ function createOps (serv, state) {
 
     async plates () { return plates.pressed() },
 
+    async use_on (ctx, args) { // eslint-disable-line camelcase
+      return creatures.use(who(ctx, args), args.id, String(args.item), rules.entityReach || 3)
+    },
+
     async block (ctx, args) { return world.getBlock(serv, args) }
   }
 
@@ -166,6 +170,12 @@ function createOps (serv, state) {
     },
 
     async containers () { return containers.all() },
+
+    async summon (ctx, args) { return creatures.summon(String(args.name), [Number(args.x), Number(args.y), Number(args.z)]) },
+
+    async creatures () { return creatures.alive() },
+
+    async despawn (ctx, args) { return creatures.despawn(args.ids || []) },
 
     async command (ctx, args) {
       const line = String(args.line || '').replace(/^\//, '')

@@ -1,9 +1,11 @@
 'use strict'
-// Game rules (recipes, smelting, fuels, drops, reach) as handed over by the Python side, which builds them from
+// Game rules (recipes, smelting, fuels, drops, creatures, reach) as handed over by the Python side, which builds them from
 // the same tables the offline simulator uses, so both worlds play by one rule book.
 const fs = require('fs')
 
-const EMPTY = { reach: 4.5, recipes: {}, smelting: {}, fuels: {}, drops: {}, containers: ['chest', 'trapped_chest', 'barrel'] }
+const EMPTY = {
+  reach: 4.5, recipes: {}, smelting: {}, fuels: {}, drops: {}, creatures: {}, uses: [], weapons: {}, containers: ['chest', 'trapped_chest', 'barrel']
+}
 
 function loadRules (path) {
   if (!path) return { ...EMPTY, loaded: false }
