@@ -178,6 +178,10 @@ def test_creatures_stand_in_the_scene_and_give_by_the_rule_book(make: Callable[.
     scan = env.apply("Alice", A.ScanNearbyEntities(item_name="cow", radius=64))
     assert sorted(scan.data) == sorted(p for p in cows if p != target[1])  # the others stand where they stood
     assert env.nearest_entity("cow", env.position("Alice")) != target
+    before = set(env._creatures.values())
+    env.reset(0)  # on a shared server the old scene's creatures go with it
+    assert not before & env.live.creatures() and env.live.creatures() >= set(env._creatures.values())
+    assert len(env._creatures) == len(env.state.creatures)
 
 
 def test_a_hunt_and_what_waits_for_its_rabbit_complete_live(server: Any, tmp_path: Path) -> None:
