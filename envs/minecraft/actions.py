@@ -143,7 +143,8 @@ def _to_creature(env: MinecraftEnv, agent: str, name: str) -> tuple[int, str]:
     hit = env.nearest_entity(name, env.position(agent))
     assert hit is not None
     cid, pos = hit
-    note = "" if distance(env.position(agent), pos) <= ENTITY_REACH else walk(env, agent, pos, near=ENTITY_REACH - 1)
+    close = ENTITY_REACH - 1  # a block inside the reach: the server measures from where the bot really stands
+    note = "" if distance(env.position(agent), pos) <= close else walk(env, agent, pos, near=close)
     return env._creatures[cid], note
 
 

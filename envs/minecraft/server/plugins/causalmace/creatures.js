@@ -92,8 +92,8 @@ class Creatures {
   use (player, id, item, reach) {
     const e = this.serv.entities[Number(id)]
     if (!e || !this.ours.has(e.id)) throw new Error(`no creature ${id} alive`)
-    const d = player.position.distanceTo(e.position)
-    if (d > reach) throw new Error(`${e.name} is ${d.toFixed(1)} blocks away, reach is ${reach}`)
+    const d = player.position.distanceTo(e.position) // bodies as they stand; the rules measure between cells,
+    if (d > reach + 1) throw new Error(`${e.name} is ${d.toFixed(1)} blocks away, reach is ${reach}`) // hence a block's leeway
     const rule = this.rules.uses.find(u => u.item === item && u.entity === e.name)
     if (!rule) throw new Error(`using ${item} on ${e.name} does nothing`)
     inv.transaction(this.serv, player, () => {
