@@ -153,6 +153,7 @@ class MinecraftEnv:
         self._reset_books()
         live = self._conn.live
         self._known = build_scene(live, self.state, self.rules)
+        self._no_creatures = ""
         try:
             self._creatures = {cid: live.summon(c.name, c.pos) for cid, c in sorted(self.state.creatures.items())}
         except ActionFailed as e:  # a server without our creatures op, or a version without the creature

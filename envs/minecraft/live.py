@@ -91,7 +91,7 @@ class LiveWorld:
         return self._cached(("inv", agent), read)
 
     def creatures(self) -> set[int]:
-        """Entity ids of the scene's creatures still alive."""
+        """Entity ids of the creatures the plugin spawned that are alive (other scenes' too, on a shared server)."""
         return self._cached("creatures", lambda: {int(c["id"]) for c in self.admin(self.editor.creatures)})
 
     def position(self, agent: str) -> Vec:
