@@ -56,6 +56,7 @@ class EpisodeLoop:
     ways: Ways = field(default_factory=Ways)  # subtasks some agents found no way to, and what stopped them
     looked_again: int = -1  # subtasks done when the shut ways were last looked at again (_look_again)
     had: dict[str, dict[str, int]] = field(default_factory=dict)  # agent -> what it held when it took its subtask
+    done_then: dict[str, frozenset[str]] = field(default_factory=dict)  # agent -> subtasks done when it took its own
     added_work: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # sid -> (origin, for whom)
     t_act: float = 0.0  # action time (union of work intervals) when last measured
     t_act_since: float = 0.0  # seconds of actions applied since: T_act can have grown by at most this much
@@ -188,6 +189,7 @@ class EpisodeLoop:
                  if isinstance(self.scheduler, BusyRateScheduler) else {})
         self.trace.emit("decision", now, agent=agent, subtask=sid, attempt=self.attempts[sid], **extra)
         self.had[agent] = dict(self.env.observe(agent).get("inventory") or {})
+        self.done_then[agent] = frozenset(self.done)
         self.workers.start(agent, self.graph.subtask(sid), self.env)
         return sid
 
@@ -313,7 +315,10 @@ class EpisodeLoop:
             return
         facts = self.ways.facts(sid, agent, out.facts, env.agents)  # a closed way: others try before repair
         added = repair(graph, sid, facts) if self.cfg.planner.use_edges else []
-        extra = top_up(graph, sid, out.facts, self.done)
+        # a shortage is the plan's own only if every provider had run before this try began: one that finished
+        # meanwhile (a teammate's bowls stored while this agent was refused) is not a count the plan got wrong
+        done_then = self.done_then.pop(agent, frozenset(self.done))
+        extra = top_up(graph, sid, out.facts, done_then)
         if extra is not None:
             self._new_work(extra.id, "judger", env.clock(agent), sid)
             if self.cfg.planner.use_edges:
@@ -326,7 +331,7 @@ class EpisodeLoop:
                             reason=out.reason, facts=[f.kind.value for f in out.facts])
         if self.ways.about_agent(out.facts):  # says nothing about the subtask, only where this agent stands
             pass
-        elif (pending_provider(graph, sid, out.facts, self.done | self.abandoned) is None
+        elif (pending_provider(graph, sid, out.facts, done_then | self.abandoned) is None
               or self.free_try.get(sid) == len(self.done)):
             # the shared budget (causalmace.recovery): a try refused for want of what a subtask still to come
             # provides is free once per subtask the team finishes, so trying too early still runs out

@@ -179,3 +179,16 @@ def test_only_what_a_subtask_works_with_can_be_lacking_for_good() -> None:
     no_cow = Refusal(RefusalKind.UNAVAILABLE, "there is no cow here", "cow")  # a model's stray try
     assert lacked_for_good(hunt, [no_rabbit]) and not lacked_for_good(wheat, [no_cow])
     assert not lacked_for_good(hunt, [Refusal(RefusalKind.NO_TARGET, "no rabbit alive", "rabbit")])
+
+
+def test_a_shortage_seen_before_its_provider_finished_adds_no_more_work(tmp_path: Path) -> None:
+    """Bob was refused the bowl while Alice was still storing the bowls she had made; when his failure came in
+    her subtask was done, so the shortage read as a wrong count and a copy of the bowl (then of the planks,
+    then of the logs, on a farm with no trees left) was added: 82.7 s instead of 57.7 s."""
+    cfg = load_config(ROOT / "configs/villagerbench/farming.yaml",
+                      ["llm.noise.spurious_edges=0.3", f"llm.noise.missing_edges={0.3 / 3}"],
+                      task="rabbit_stew_54", agents=3, method="critical-path")
+    ep = run_episode(cfg, tmp_path)
+    subtasks = {e["subtask"] for e in ep.trace.events if e["type"] == "subtask"}
+    assert not [s for s in subtasks if "_more" in s]
+    assert ep.result["completed"] and ep.result["makespan_s"] < 60
