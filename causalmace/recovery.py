@@ -6,8 +6,8 @@
   missed an edge (repair then adds it). Such a try is not charged while the provider is still to
   come; every other failure is. So one ``limits.max_attempts`` means the same for every method.
 * **Given up at once.** A refusal for what the world lacks for good (``unavailable``: a live server
-  that cannot spawn creatures) ends its subtask's tries, and so does a refusal for what only such subtasks (or
-  those stranded by them) would provide: no retry can help either.
+  that cannot spawn creatures) ends its subtask's tries, and so does a refusal for what only such
+  subtasks (or those stranded by them) would provide: no retry can help either.
 * **Top-up.** A refusal for too few of an item whose providers have all run means the plan asked
   for too few (a wrong count): a copy of the provider for the shortfall is added, before the subtask
   that ran short where the method keeps a graph.
@@ -47,7 +47,7 @@ def lacked_for_good(st: Subtask, facts: list[Refusal]) -> bool:
 
 
 def stranded(graph: TaskGraph, sid: str, facts: list[Refusal], hopeless: Set[str]) -> bool:
-    """True if a refusal wants what only ``hopeless`` subtasks provide (and at least one does)."""
+    """True if one of ``facts`` wants what only ``hopeless`` subtasks provide (and at least one does)."""
     for fact in facts:
         found = sources(graph, sid, fact)
         if found and all(o in hopeless for o in found):
